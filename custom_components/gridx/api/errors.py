@@ -1,0 +1,70 @@
+"""The error tree of the gridX protocol layer."""
+
+
+class GridxError(Exception):
+    """Base class of every gridX protocol error."""
+
+
+class GridxSignatureError(GridxError):
+    """The X-Signature header is missing or malformed."""
+
+
+class GridxParseError(GridxError):
+    """An event body does not match the gridX schema.
+
+    ``field`` names the offending field as a dotted path (``data.gatewayID``),
+    or ``body`` when the body itself is not a JSON object.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        """Store the field and say what is wrong with it."""
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class GridxApiError(GridxError):
+    """A REST call to the gridX API failed."""
+
+
+class GridxConnectionError(GridxApiError):
+    """The API could not be reached: DNS, TLS, refused connection or timeout."""
+
+
+class GridxResponseError(GridxApiError):
+    """The API answered with something that is not the documented shape."""
+
+
+class GridxStatusError(GridxApiError):
+    """The API answered with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        """Store the HTTP status and the API's message."""
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class GridxAuthError(GridxStatusError):
+    """The token is invalid or expired (401, or 403 "Bad credentials")."""
+
+
+class GridxPermissionError(GridxStatusError):
+    """The token is valid but lacks a policy (403), e.g. WebhooksWrite."""
+
+
+class GridxNotFoundError(GridxStatusError):
+    """The resource or endpoint does not exist (404)."""
+
+
+class GridxRateLimitError(GridxStatusError):
+    """Too many requests (429); ``retry_after`` is in seconds when known."""
+
+    def __init__(self, status: int, message: str, retry_after: float | None) -> None:
+        """Store the Retry-After delay next to the status."""
+        super().__init__(status, message)
+        self.retry_after = retry_after
+
+
+class GridxServerError(GridxStatusError):
+    """The API failed on its side (5xx)."""

@@ -1,0 +1,38 @@
+"""Constants of the gridX integration."""
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+from .api.event_types import SUBSCRIBABLE_EVENT_TYPES, EventType
+
+DOMAIN: Final = "gridx"
+LOGGER = logging.getLogger(__package__)
+
+# Bus event fired for every accepted delivery, for YAML automations.
+EVENT_GRIDX: Final = "gridx_event"
+
+# Config entry data keys.
+CONF_WEBHOOK_ID: Final = "webhook_id"
+CONF_SECRETS: Final = "secrets"
+CONF_ACCOUNT_ID: Final = "account_id"
+CONF_USER_ID: Final = "user_id"
+CONF_API_BASE: Final = "api_base"
+CONF_REGISTRATION_METHOD: Final = "registration_method"
+CONF_EVENT_TYPES: Final = "event_types"
+CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
+CONF_WEBHOOK_URL: Final = "webhook_url"
+CONF_SUBSCRIPTION_ID: Final = "subscription_id"
+CONF_RULE_IDS: Final = "rule_ids"
+CONF_PREVIOUS_URLS: Final = "previous_urls"
+
+# The largest body the webhook reads; gridX events are small JSON objects.
+MAX_BODY_BYTES: Final = 64 * 1024
+
+# The event types subscribed to by default: every one that carries state or
+# that an automation would want.
+DEFAULT_EVENT_TYPES: Final[tuple[str, ...]] = tuple(str(t) for t in SUBSCRIBABLE_EVENT_TYPES)
+
+POLL_INTERVAL: Final = timedelta(minutes=15)
+
+__all__ = ["EventType"]
