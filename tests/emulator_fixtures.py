@@ -1,0 +1,1 @@
+"""Fixtures that run the local gridX emulator (filled in with the emulator)."""
