@@ -1,14 +1,108 @@
 """Shared fixtures for the gridX tests."""
 
+from collections.abc import Awaitable, Callable
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from aiohttp import ClientResponse
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from homeassistant.components.webhook import async_generate_url
+from homeassistant.core import HomeAssistant
 
 # phcc ships its own `custom_components` package (testing_config); importing
 # ours at module level makes Home Assistant's loader find gridx here.
 import custom_components.gridx  # noqa: F401
+from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
+from custom_components.gridx.const import (
+    CONF_ACCOUNT_ID,
+    CONF_SECRETS,
+    CONF_USER_ID,
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+)
 
 pytest_plugins = ["tests.emulator_fixtures"]
+
+FIXTURES = Path(__file__).parent / "fixtures"
+WEBHOOK_ID = "0123456789abcdef" * 4
+SECRET = "whsec_" + "5e" * 32
+ACCOUNT_ID = "9b1e3a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+USER_ID = "a115d9e3-6e78-4ddf-8676-a98c28ad8249"
+
+type PostWebhook = Callable[..., Awaitable[ClientResponse]]
 
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom integrations in every test."""
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """Return an event fixture from tests/fixtures/events/."""
+    result: dict[str, Any] = json.loads((FIXTURES / "events" / name).read_text())
+    return result
+
+
+@pytest.fixture
+def mock_config_entry() -> MockConfigEntry:
+    """Return a gridX entry as the config flow stores it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="gridX",
+        unique_id=ACCOUNT_ID,
+        data={
+            CONF_WEBHOOK_ID: WEBHOOK_ID,
+            CONF_SECRETS: [SECRET],
+            CONF_ACCOUNT_ID: ACCOUNT_ID,
+            CONF_USER_ID: USER_ID,
+        },
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the gridX integration with the mock entry."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry
+
+
+@pytest.fixture
+async def post_webhook(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> PostWebhook:
+    """Return a function that POSTs a body to the gridX webhook.
+
+    ``body`` may be a dict (sent as compact JSON) or raw bytes. By default it
+    is signed with SECRET; pass ``signature`` to send a chosen header value,
+    or ``None`` to send none.
+    """
+    client = await hass_client_no_auth()
+    path = urlparse(async_generate_url(hass, WEBHOOK_ID)).path
+    unset = object()
+
+    async def post(
+        body: dict[str, Any] | bytes,
+        *,
+        signature: Any = unset,
+        secrets: list[str] | None = None,
+        webhook_id: str | None = None,
+    ) -> ClientResponse:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"}
+        if signature is unset:
+            headers[SIGNATURE_HEADER] = sign(raw, secrets or [SECRET])
+        elif signature is not None:
+            headers[SIGNATURE_HEADER] = signature
+        target = path if webhook_id is None else f"/api/webhook/{webhook_id}"
+        return await client.post(target, data=raw, headers=headers)
+
+    return post

@@ -1,0 +1,13 @@
+"""The typed runtime data of a gridX config entry."""
+
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+
+
+@dataclass(slots=True)
+class GridxRuntimeData:
+    """What a loaded gridX entry holds while it runs."""
+
+
+type GridxConfigEntry = ConfigEntry[GridxRuntimeData]

@@ -1,0 +1,94 @@
+"""The gridX webhook: read, verify, parse and hand over one delivery.
+
+gridX POSTs every event to the one URL it was given. The handler answers
+within gridX's 5 s limit and never with 410, which would make gridX delete
+the subscription:
+
+- 413 when the body is larger than gridX ever sends;
+- 401, with an empty body, when no ``X-Signature`` digest matches a secret;
+- 400, with a short reason, when the body is not a valid gridX event;
+- 500 when processing fails unexpectedly, so gridX retries (Home Assistant
+  would otherwise log the exception and answer 200, losing the event);
+- 204 otherwise, also for event types this version does not know.
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+from http import HTTPStatus
+
+from aiohttp import StreamReader, web
+
+from homeassistant.core import HomeAssistant
+
+from .api.errors import GridxParseError
+from .api.models import GridxEvent, parse_event
+from .api.signature import SIGNATURE_HEADER, verify_signature
+from .const import LOGGER, MAX_BODY_BYTES
+
+type EventProcessor = Callable[[GridxEvent], None]
+type WebhookHandler = Callable[
+    [HomeAssistant, str, web.Request], Awaitable[web.Response | None]
+]
+
+
+class BodyTooLargeError(Exception):
+    """The request body is larger than MAX_BODY_BYTES."""
+
+
+async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """Return the raw body, reading at most ``limit`` bytes.
+
+    Reads from ``request.content``, which both aiohttp's request and the
+    ``MockRequest`` that Nabu Casa's cloudhook relay builds provide (the
+    latter has no ``read()``). The bytes are exactly what was received.
+    """
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLargeError
+    content: StreamReader = request.content
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await content.read(limit + 1 - size):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLargeError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def async_create_handler(
+    get_secrets: Callable[[], Sequence[str]], process: EventProcessor
+) -> WebhookHandler:
+    """Return a webhook handler that verifies with the current secrets.
+
+    ``get_secrets`` is called per request, so a rotated secret takes effect
+    without a reload. ``process`` runs in the event loop and must be quick.
+    """
+
+    async def handle(
+        hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        try:
+            body = await read_body(request)
+        except BodyTooLargeError:
+            LOGGER.debug("Rejected a webhook body larger than %s bytes", MAX_BODY_BYTES)
+            return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+
+        if not verify_signature(body, request.headers.get(SIGNATURE_HEADER), get_secrets()):
+            LOGGER.debug("Rejected a webhook delivery with a missing or bad signature")
+            return web.Response(status=HTTPStatus.UNAUTHORIZED)
+
+        try:
+            event = parse_event(body)
+        except GridxParseError as err:
+            LOGGER.debug("Rejected an invalid gridX event: %s", err)
+            return web.Response(status=HTTPStatus.BAD_REQUEST, text=f"invalid event: {err}")
+
+        if event.event_type is None:
+            LOGGER.debug("Received gridX event of unknown type %s", event.type)
+        try:
+            process(event)
+        except Exception:
+            LOGGER.exception("Error processing gridX event %s (%s)", event.id, event.type)
+            return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
+        return web.Response(status=HTTPStatus.NO_CONTENT)
+
+    return handle
