@@ -1,0 +1,407 @@
+"""The async gridX REST client (gridx-facts §3).
+
+Protocol core: no Home Assistant imports. The aiohttp session is injected and
+never closed here. Every failure surfaces as a subclass of GridxApiError; the
+token and webhook secrets never appear in a log line, an exception message or
+a repr.
+"""
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+import json
+import logging
+import math
+from typing import Any, Final
+from urllib.parse import quote
+
+import aiohttp
+
+from .errors import (
+    GridxAuthError,
+    GridxConnectionError,
+    GridxNotFoundError,
+    GridxPermissionError,
+    GridxRateLimitError,
+    GridxResponseError,
+    GridxServerError,
+    GridxStatusError,
+)
+from .resources import (
+    Appliance,
+    Gateway,
+    GridxUser,
+    NotificationRule,
+    WebhookSubscription,
+    unwrap_list,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL: Final = "https://api.gridx.de"
+DEFAULT_REQUEST_TIMEOUT: Final = 10.0
+ACCEPT: Final = "application/vnd.gridx.v2+json"
+CONTENT_TYPE_JSON: Final = "application/json"
+# gridX API tokens (personal `gxp_`, organizational `gxo_`) are sent as
+# `Token <t>`; anything else is taken for a XENON JWT and sent as `Bearer`.
+API_TOKEN_PREFIXES: Final = ("gxp_", "gxo_")
+_BAD_CREDENTIALS: Final = "bad credentials"
+_MAX_MESSAGE_LENGTH: Final = 300
+_REDACTED: Final = "***"
+
+
+def _segment(value: str) -> str:
+    """Percent-encode one path segment, slashes included."""
+    return quote(value, safe="")
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Return a Retry-After value in seconds, or None when absent or garbage.
+
+    Accepts delta-seconds (``120``) or an HTTP date, which becomes the seconds
+    from now (never negative).
+    """
+    if value is None or not (value := value.strip()):
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    try:
+        when = parsedate_to_datetime(value)
+    except TypeError, ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _status_phrase(status: int) -> str:
+    """Return the standard reason phrase of a status code."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown status"
+
+
+def _error_message(raw: bytes, status: int) -> str:
+    """Return the gridX error ``message`` (plus ``details``), else the reason.
+
+    gridX error bodies are the "General Exception" ``{message, details[]}``.
+    """
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    if isinstance(body, Mapping):
+        message = body.get("message")
+        if isinstance(message, str) and message.strip():
+            details = body.get("details")
+            if isinstance(details, list):
+                extra = [d for d in details if isinstance(d, str) and d]
+                if extra:
+                    return f"{message.strip()} ({'; '.join(extra)})"
+            return message.strip()
+    return _status_phrase(status)
+
+
+def _decode(raw: bytes, method: str, path: str) -> Any:
+    """Parse a 2xx body as JSON, whatever its content type.
+
+    Undecodable bytes (UnicodeDecodeError) are a ValueError too.
+    """
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise GridxResponseError(f"{method} {path}: the response is not JSON") from None
+
+
+class GridxClient:
+    """Talk to the gridX REST API with one token.
+
+    The token is kept in a private attribute that is not part of the repr.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        session: aiohttp.ClientSession,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    ) -> None:
+        """Store the session, token, base URL and per-request timeout."""
+        self._session = session
+        self._token = token
+        self._base_url = base_url.rstrip("/")
+        self._request_timeout = request_timeout
+        scheme = "Token" if token.startswith(API_TOKEN_PREFIXES) else "Bearer"
+        self._authorization = f"{scheme} {token}"
+
+    def __repr__(self) -> str:
+        """Return a repr that names the API but never the token."""
+        return f"GridxClient(base_url={self._base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        """Return the base URL without a trailing slash."""
+        return self._base_url
+
+    # -- transport ---------------------------------------------------------
+
+    def _redact(self, text: str, secrets: Sequence[str]) -> str:
+        """Blank out the token and the given secrets from ``text``."""
+        for secret in (self._token, *secrets):
+            if secret:
+                text = text.replace(secret, _REDACTED)
+        return text
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        secrets: Sequence[str] = (),
+    ) -> tuple[int, bytes]:
+        """Send one request and return ``(status, raw body)`` of a 2xx.
+
+        ``secrets`` are values of the request body that must never be echoed
+        into an error message. Raises a GridxApiError subclass on failure.
+        """
+        headers = {"Authorization": self._authorization, "Accept": ACCEPT}
+        data: bytes | None = None
+        if body is not None:
+            headers["Content-Type"] = CONTENT_TYPE_JSON
+            data = json.dumps(body).encode()
+        try:
+            async with (
+                asyncio.timeout(self._request_timeout),
+                self._session.request(
+                    method, f"{self._base_url}{path}", headers=headers, data=data
+                ) as resp,
+            ):
+                status = resp.status
+                raw = await resp.read()
+                retry_after = resp.headers.get("Retry-After")
+        except TimeoutError:
+            raise GridxConnectionError(
+                f"{method} {path}: no answer within {self._request_timeout:g} s"
+            ) from None
+        except aiohttp.ClientError as err:
+            # Not chained: some aiohttp errors hold the request headers (token).
+            raise GridxConnectionError(
+                f"{method} {path}: {type(err).__name__}: "
+                f"{self._redact(str(err), secrets)}"
+            ) from None
+        _LOGGER.debug("%s %s -> %s", method, path, status)
+        if 200 <= status < 300:
+            return status, raw
+        message = self._redact(_error_message(raw, status), secrets)
+        if len(message) > _MAX_MESSAGE_LENGTH:
+            message = message[: _MAX_MESSAGE_LENGTH - 1] + "…"
+        raise self._status_error(status, message, retry_after)
+
+    @staticmethod
+    def _status_error(
+        status: int, message: str, retry_after: str | None
+    ) -> GridxStatusError:
+        """Map an error status to its typed exception."""
+        if status == 401:
+            return GridxAuthError(status, message)
+        if status == 403:
+            if message.strip().lower() == _BAD_CREDENTIALS:
+                return GridxAuthError(status, message)
+            return GridxPermissionError(status, message)
+        if status == 404:
+            return GridxNotFoundError(status, message)
+        if status == 429:
+            return GridxRateLimitError(status, message, _parse_retry_after(retry_after))
+        if status >= 500:
+            return GridxServerError(status, message)
+        return GridxStatusError(status, message)
+
+    async def _request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        secrets: Sequence[str] = (),
+    ) -> Any:
+        """Send a request whose 2xx answer must be a JSON document."""
+        _, raw = await self._request(method, path, body=body, secrets=secrets)
+        return _decode(raw, method, path)
+
+    # -- user --------------------------------------------------------------
+
+    async def get_user(self) -> GridxUser:
+        """Return the authenticated user (``GET /user``): ids for other calls."""
+        return GridxUser.from_dict(await self._request_json("GET", "/user"))
+
+    # -- Webhook Subscription API (gridx-facts §3.2) -----------------------
+
+    @staticmethod
+    def _webhooks_path(account_id: str, *rest: str) -> str:
+        """Return ``/accounts/{a}/webhooks[/...]`` with encoded segments."""
+        return "/".join(
+            ("", "accounts", _segment(account_id), "webhooks", *map(_segment, rest))
+        )
+
+    async def list_webhooks(self, account_id: str) -> list[WebhookSubscription]:
+        """Return the account's webhook subscriptions."""
+        payload = await self._request_json("GET", self._webhooks_path(account_id))
+        return [
+            WebhookSubscription.from_dict(item)
+            for item in unwrap_list(payload, "webhooks")
+        ]
+
+    async def create_webhook(
+        self,
+        account_id: str,
+        *,
+        target_url: str,
+        event_types: Sequence[str],
+        active: bool = True,
+    ) -> WebhookSubscription:
+        """Create a subscription; the result carries the gridX-made secret."""
+        payload = await self._request_json(
+            "POST",
+            self._webhooks_path(account_id),
+            body={
+                "eventTypes": list(event_types),
+                "targetURL": target_url,
+                "active": active,
+            },
+        )
+        return WebhookSubscription.from_dict(payload)
+
+    async def update_webhook(
+        self,
+        account_id: str,
+        webhook_id: str,
+        *,
+        target_url: str,
+        event_types: Sequence[str],
+        active: bool,
+    ) -> WebhookSubscription | None:
+        """Replace a subscription (full body).
+
+        Returns the updated subscription when gridX answers with one, None
+        for a 204 or an empty 2xx (the response is not documented).
+        """
+        path = self._webhooks_path(account_id, webhook_id)
+        _, raw = await self._request(
+            "PUT",
+            path,
+            body={
+                "eventTypes": list(event_types),
+                "targetURL": target_url,
+                "active": active,
+            },
+        )
+        if not raw.strip():
+            return None
+        return WebhookSubscription.from_dict(_decode(raw, "PUT", path))
+
+    async def delete_webhook(self, account_id: str, webhook_id: str) -> None:
+        """Delete a subscription (inferred endpoint, gridx-facts §3.2)."""
+        await self._request("DELETE", self._webhooks_path(account_id, webhook_id))
+
+    async def ping_webhook(self, account_id: str, webhook_id: str) -> None:
+        """Ask gridX to send a ``ping`` event to the subscription's target."""
+        await self._request(
+            "POST", self._webhooks_path(account_id, webhook_id, "ping"), body={}
+        )
+
+    async def rotate_webhook_secret(self, account_id: str, webhook_id: str) -> str:
+        """Rotate the secret and return the new one.
+
+        The old secret stays valid for 3 days. The response shape is not
+        documented: an object with ``secret`` (possibly the whole
+        subscription) or a bare JSON string are accepted.
+        """
+        path = self._webhooks_path(account_id, webhook_id, "secret")
+        payload = await self._request_json("POST", path)
+        if isinstance(payload, str) and payload:
+            return payload
+        if isinstance(payload, Mapping):
+            secret = payload.get("secret")
+            if isinstance(secret, str) and secret:
+                return secret
+        raise GridxResponseError(f"POST {path}: no secret in the response")
+
+    # -- Notification rules (legacy, gridx-facts §3.1) ---------------------
+
+    @staticmethod
+    def _rules_path(account_id: str, user_id: str, *rest: str) -> str:
+        """Return ``/accounts/{a}/users/{u}/notifications/rules[/...]``."""
+        return "/".join(
+            (
+                "",
+                "accounts",
+                _segment(account_id),
+                "users",
+                _segment(user_id),
+                "notifications",
+                "rules",
+                *map(_segment, rest),
+            )
+        )
+
+    async def list_rules(self, account_id: str, user_id: str) -> list[NotificationRule]:
+        """Return the user's notification rules (webhook or not)."""
+        payload = await self._request_json("GET", self._rules_path(account_id, user_id))
+        return [
+            NotificationRule.from_dict(item) for item in unwrap_list(payload, "rules")
+        ]
+
+    async def create_rule(
+        self,
+        account_id: str,
+        user_id: str,
+        *,
+        event_type: str,
+        target_url: str,
+        secret: str,
+        locale: str = "DE",
+    ) -> NotificationRule:
+        """Create one webhook rule for one event type with a client-made secret."""
+        payload = await self._request_json(
+            "POST",
+            self._rules_path(account_id, user_id),
+            body={
+                "eventType": event_type,
+                "notificationType": {
+                    "webhook": {"targetURL": target_url, "secret": secret}
+                },
+                "locale": locale,
+            },
+            secrets=(secret,),
+        )
+        return NotificationRule.from_dict(payload)
+
+    async def delete_rule(self, account_id: str, user_id: str, rule_id: str) -> None:
+        """Delete a notification rule."""
+        await self._request("DELETE", self._rules_path(account_id, user_id, rule_id))
+
+    # -- Read API used for polling (undocumented shapes) -------------------
+
+    async def list_gateways(self) -> list[Gateway]:
+        """Return the gateways the token can see (``GET /gateways``)."""
+        payload = await self._request_json("GET", "/gateways")
+        return [Gateway.from_dict(item) for item in unwrap_list(payload, "gateways")]
+
+    async def list_appliances(self, gateway_id: str) -> list[Appliance]:
+        """Return a gateway's appliances (``GET /gateways/{id}/appliances``)."""
+        payload = await self._request_json(
+            "GET", f"/gateways/{_segment(gateway_id)}/appliances"
+        )
+        return [
+            Appliance.from_dict(item, gateway_id=gateway_id)
+            for item in unwrap_list(payload, "appliances")
+        ]
