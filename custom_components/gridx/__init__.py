@@ -2,8 +2,11 @@
 
 from functools import partial
 
-from homeassistant.components import webhook
-from homeassistant.const import METH_POST
+from aiohttp.hdrs import METH_POST
+from homeassistant.components.webhook import (
+    async_register as webhook_register,
+    async_unregister as webhook_unregister,
+)
 from homeassistant.core import HomeAssistant
 
 from .api.models import GridxEvent
@@ -22,7 +25,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
 
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     # Registered after runtime_data is set: a delivery can arrive at once.
-    webhook.async_register(
+    # Imported under other names: the package has a `webhook` module of its own.
+    webhook_register(
         hass,
         DOMAIN,
         entry.title,
@@ -31,7 +35,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
         local_only=False,
         allowed_methods=[METH_POST],
     )
-    entry.async_on_unload(partial(webhook.async_unregister, hass, webhook_id))
+    entry.async_on_unload(partial(webhook_unregister, hass, webhook_id))
     return True
 
 

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 
 from aiohttp import StreamReader, web
-
 from homeassistant.core import HomeAssistant
 
 from .api.errors import GridxParseError
@@ -72,7 +71,9 @@ def async_create_handler(
             LOGGER.debug("Rejected a webhook body larger than %s bytes", MAX_BODY_BYTES)
             return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
 
-        if not verify_signature(body, request.headers.get(SIGNATURE_HEADER), get_secrets()):
+        if not verify_signature(
+            body, request.headers.get(SIGNATURE_HEADER), get_secrets()
+        ):
             LOGGER.debug("Rejected a webhook delivery with a missing or bad signature")
             return web.Response(status=HTTPStatus.UNAUTHORIZED)
 
@@ -80,14 +81,18 @@ def async_create_handler(
             event = parse_event(body)
         except GridxParseError as err:
             LOGGER.debug("Rejected an invalid gridX event: %s", err)
-            return web.Response(status=HTTPStatus.BAD_REQUEST, text=f"invalid event: {err}")
+            return web.Response(
+                status=HTTPStatus.BAD_REQUEST, text=f"invalid event: {err}"
+            )
 
         if event.event_type is None:
             LOGGER.debug("Received gridX event of unknown type %s", event.type)
         try:
             process(event)
-        except Exception:
-            LOGGER.exception("Error processing gridX event %s (%s)", event.id, event.type)
+        except Exception:  # noqa: BLE001 - any failure must become a 500, never a 200
+            LOGGER.exception(
+                "Error processing gridX event %s (%s)", event.id, event.type
+            )
             return web.Response(status=HTTPStatus.INTERNAL_SERVER_ERROR)
         return web.Response(status=HTTPStatus.NO_CONTENT)
 
