@@ -7,12 +7,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 from aiohttp import ClientResponse
+from homeassistant.components.webhook import async_generate_url
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
-
-from homeassistant.components.webhook import async_generate_url
-from homeassistant.core import HomeAssistant
 
 # phcc ships its own `custom_components` package (testing_config); importing
 # ours at module level makes Home Assistant's loader find gridx here.

@@ -5,15 +5,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import Event, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
 )
-
-from homeassistant.components import webhook
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import Event, HomeAssistant
 
 from custom_components.gridx.api.models import GridxEvent
 from custom_components.gridx.api.signature import sign
@@ -144,7 +143,9 @@ GOOD = _digest(SECRET, RAW)
         f"sha512={'g' * 128}",
         f"sha512={_digest('whsec_wrong', RAW)}",
         f"sha512={_digest(SECRET, RAW + b' ')}",
-        ", ".join([f"sha512={_digest(f's{i}', RAW)}" for i in range(5)] + [f"sha512={GOOD}"]),
+        ", ".join(
+            [f"sha512={_digest(f's{i}', RAW)}" for i in range(5)] + [f"sha512={GOOD}"]
+        ),
         f"sha512={GOOD};sha512={GOOD}",
         f"sha512={GOOD},  sha512={GOOD}",
         f"SHA512={GOOD}",
@@ -250,7 +251,10 @@ async def test_oversized_body(
     hass: HomeAssistant, post_webhook: PostWebhook, bus_events: list[Event]
 ) -> None:
     """A body over 64 KiB gets 413 before any parsing, and fires nothing."""
-    body = {**GATEWAY_ONLINE, "data": {**GATEWAY_ONLINE["data"], "pad": "x" * MAX_BODY_BYTES}}
+    body = {
+        **GATEWAY_ONLINE,
+        "data": {**GATEWAY_ONLINE["data"], "pad": "x" * MAX_BODY_BYTES},
+    }
     resp = await post_webhook(body)
     assert resp.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     await hass.async_block_till_done()

@@ -31,7 +31,9 @@ MAX_BODY_BYTES: Final = 64 * 1024
 
 # The event types subscribed to by default: every one that carries state or
 # that an automation would want.
-DEFAULT_EVENT_TYPES: Final[tuple[str, ...]] = tuple(str(t) for t in SUBSCRIBABLE_EVENT_TYPES)
+DEFAULT_EVENT_TYPES: Final[tuple[str, ...]] = tuple(
+    str(t) for t in SUBSCRIBABLE_EVENT_TYPES
+)
 
 POLL_INTERVAL: Final = timedelta(minutes=15)
 
