@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from aiohttp import ClientResponse
 from homeassistant.components.webhook import async_generate_url
+from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -32,6 +33,7 @@ WEBHOOK_ID = "0123456789abcdef" * 4
 SECRET = "whsec_" + "5e" * 32
 ACCOUNT_ID = "9b1e3a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 USER_ID = "a115d9e3-6e78-4ddf-8676-a98c28ad8249"
+TOKEN = "gxo_test_token_0123456789"
 
 type PostWebhook = Callable[..., Awaitable[ClientResponse]]
 
@@ -59,6 +61,7 @@ def mock_config_entry() -> MockConfigEntry:
             CONF_SECRETS: [SECRET],
             CONF_ACCOUNT_ID: ACCOUNT_ID,
             CONF_USER_ID: USER_ID,
+            CONF_API_TOKEN: TOKEN,
         },
     )
 

@@ -3,29 +3,38 @@
 from functools import partial
 
 from aiohttp.hdrs import METH_POST
+
+# Imported under other names: the package has a `webhook` module of its own.
 from homeassistant.components.webhook import (
     async_register as webhook_register,
     async_unregister as webhook_unregister,
 )
+from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.models import GridxEvent
 from .bus import async_fire_gridx_event
-from .const import CONF_SECRETS, CONF_WEBHOOK_ID, DOMAIN
+from .const import CONF_API_BASE, CONF_SECRETS, CONF_WEBHOOK_ID, DOMAIN
 from .runtime import GridxConfigEntry, GridxRuntimeData
 from .webhook import async_create_handler
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> bool:
     """Set up gridX from a config entry."""
-    entry.runtime_data = GridxRuntimeData()
+    client = GridxClient(
+        entry.data[CONF_API_TOKEN],
+        async_get_clientsession(hass),
+        base_url=entry.data.get(CONF_API_BASE, DEFAULT_BASE_URL),
+    )
+    entry.runtime_data = GridxRuntimeData(client=client)
 
     def _process(event: GridxEvent) -> None:
         async_fire_gridx_event(hass, entry.entry_id, event)
 
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     # Registered after runtime_data is set: a delivery can arrive at once.
-    # Imported under other names: the package has a `webhook` module of its own.
     webhook_register(
         hass,
         DOMAIN,
