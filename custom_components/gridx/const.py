@@ -1,6 +1,7 @@
 """Constants of the gridX integration."""
 
 from datetime import timedelta
+from enum import StrEnum
 import logging
 from typing import Final
 
@@ -38,3 +39,26 @@ DEFAULT_EVENT_TYPES: Final[tuple[str, ...]] = tuple(
 POLL_INTERVAL: Final = timedelta(minutes=15)
 
 __all__ = ["EventType"]
+
+
+class ResourceKind(StrEnum):
+    """The kinds of gridX resource that become Home Assistant devices."""
+
+    GATEWAY = "gateway"
+    APPLIANCE = "appliance"
+    EV = "ev"
+
+
+def signal_event(entry_id: str) -> str:
+    """Return the dispatcher signal carrying each new event of one entry.
+
+    It is sent once per accepted, non-duplicate event (stale ones included:
+    a late event is still an event), with the `GridxEvent` as argument.
+    Scoped to the entry, so two entries never see each other's events.
+    """
+    return f"{DOMAIN}_{entry_id}_event"
+
+
+def signal_state(entry_id: str) -> str:
+    """Return the dispatcher signal sent when the entry's state store changed."""
+    return f"{DOMAIN}_{entry_id}_state"
