@@ -1,0 +1,183 @@
+"""Command line: ``python -m gridx_emulator --port 8765 --token demo``.
+
+Starts the emulator on 127.0.0.1 (unless ``--host`` says otherwise), seeds a
+demo account for the token when the state is new, prints the base URL and
+the token to paste into Home Assistant, and runs until SIGINT or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+import contextlib
+import ipaddress
+import logging
+from pathlib import Path
+import signal
+import sys
+
+from .emulator import GridxEmulator
+from .scenario import DemoScenario
+from .state import DEMO_TOKEN, EmulatorState
+
+DEFAULT_PORT = 8765
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the CLI."""
+    parser = argparse.ArgumentParser(
+        prog="python -m gridx_emulator",
+        description="Run a local emulator of the gridX cloud API and webhooks.",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; anything else exposes test secrets)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port (0 = any free port)"
+    )
+    parser.add_argument(
+        "--token", default=DEMO_TOKEN, help="API token of the demo user"
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="JSON state file: loaded if it exists, saved on changes and at exit",
+    )
+    parser.add_argument(
+        "--scenario", action="store_true", help="emit the demo story of events"
+    )
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=5.0,
+        help="seconds between scenario steps (default 5)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="random seed of the scenario"
+    )
+    parser.add_argument(
+        "--retry-base-delay",
+        type=float,
+        default=0.5,
+        help="first retry delay of a failed delivery in seconds (default 0.5)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser
+
+
+def _is_loopback(host: str) -> bool:
+    """Return True for a loopback address or ``localhost``."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _load_state(path: Path | None) -> EmulatorState:
+    """Return the state in ``path`` if it exists, else a new one."""
+    if path is not None and path.exists():
+        return EmulatorState.load(path)
+    return EmulatorState()
+
+
+async def run(
+    *,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    token: str = DEMO_TOKEN,
+    state_path: Path | None = None,
+    scenario: bool = False,
+    interval: float = 5.0,
+    seed: int | None = None,
+    retry_base_delay: float = 0.5,
+    stop_event: asyncio.Event | None = None,
+    on_started: Callable[[GridxEmulator], None] | None = None,
+) -> None:
+    """Run the emulator until SIGINT/SIGTERM or until ``stop_event`` is set.
+
+    ``on_started`` is called with the running emulator (tests use it).
+    """
+    state = _load_state(state_path)
+    emulator = GridxEmulator(
+        state=state, retry_base_delay=retry_base_delay, state_path=state_path
+    )
+    if state.demo is None:
+        emulator.seed_demo(token=token)
+    elif token not in state.tokens:
+        emulator.add_token(token, user_id=state.demo.user_id)
+    demo = state.demo
+    assert demo is not None  # noqa: S101 - seeded just above
+    stop = stop_event if stop_event is not None else asyncio.Event()
+    base_url = await emulator.start(host, port)
+    loop = asyncio.get_running_loop()
+    signals: list[signal.Signals] = []
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            # Not available on Windows or outside the main thread.
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+                signals.append(sig)
+        if not _is_loopback(host):
+            print(
+                f"WARNING: listening on {host}, not loopback: the API and its "
+                "test secrets are reachable from other machines.",
+                file=sys.stderr,
+            )
+        print(f"gridX emulator running at {base_url}", flush=True)
+        print(f"  API token:  {token}", flush=True)
+        print(f"  account ID: {demo.account_id}", flush=True)
+        print(f"  user ID:    {demo.user_id}", flush=True)
+        if scenario:
+            story = DemoScenario(emulator, seed=seed, interval=interval)
+            emulator.create_background_task(story.run())
+            print(f"  scenario:   one event every {interval:g} s", flush=True)
+        print("Press Ctrl+C to stop.", flush=True)
+        if on_started is not None:
+            on_started(emulator)
+        await stop.wait()
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+        await emulator.stop()
+        if state_path is not None:
+            emulator.save(state_path)
+    print("gridX emulator stopped.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv``, run the emulator, return the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        asyncio.run(
+            run(
+                host=args.host,
+                port=args.port,
+                token=args.token,
+                state_path=args.state,
+                scenario=args.scenario,
+                interval=args.interval,
+                seed=args.seed,
+                retry_base_delay=args.retry_base_delay,
+            )
+        )
+    except OSError as err:
+        print(f"gridx_emulator: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
