@@ -1,11 +1,470 @@
-"""Config flow for gridX."""
+"""Config flow for gridX: token, event types, then the gridX registration.
 
-from homeassistant.config_entries import ConfigFlow
+The user pastes a token; the flow reads ``GET /user`` (the account is the
+unique ID), finds the URL gridX can post to, lets the user pick event types
+and creates the registration at gridX (Subscription API, or notification
+rules) before the entry exists. Reauth asks for a token of the same account;
+reconfigure changes the token or the API base and re-registers; the options
+flow changes the event types and updates the registration as a diff.
+"""
 
-from .const import DOMAIN
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.components.webhook import async_generate_id
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import CONF_API_TOKEN
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import probatio
+from yarl import URL
+
+from .api.client import DEFAULT_BASE_URL, GridxClient
+from .api.errors import GridxApiError, GridxAuthError, GridxPermissionError
+from .api.resources import GridxUser
+from .const import (
+    CONF_ACCOUNT_ID,
+    CONF_ADVANCED,
+    CONF_API_BASE,
+    CONF_CLOUDHOOK_URL,
+    CONF_EVENT_TYPES,
+    CONF_PREVIOUS_URLS,
+    CONF_REGISTRATION_METHOD,
+    CONF_USER_ID,
+    CONF_WEBHOOK_ID,
+    CONF_WEBHOOK_URL,
+    DEFAULT_EVENT_TYPES,
+    DOMAIN,
+    LOGGER,
+    METHOD_AUTOMATIC,
+    REGISTRATION_METHODS,
+)
+from .registration import (
+    RemoteRegistration,
+    WebhookTarget,
+    WebhookUrlError,
+    async_delete_remote,
+    async_reconcile,
+    async_request_reconcile,
+    async_resolve_webhook_url,
+    previous_urls_after,
+)
+
+TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+EVENT_TYPES_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=list(DEFAULT_EVENT_TYPES),
+        multiple=True,
+        mode=SelectSelectorMode.LIST,
+    )
+)
+
+STEP_USER_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_API_TOKEN): TOKEN_SELECTOR,
+        probatio.Required(CONF_ADVANCED): section(
+            probatio.Schema(
+                {
+                    probatio.Required(
+                        CONF_API_BASE, default=DEFAULT_BASE_URL
+                    ): URL_SELECTOR,
+                    probatio.Required(
+                        CONF_REGISTRATION_METHOD, default=METHOD_AUTOMATIC
+                    ): SelectSelector(
+                        SelectSelectorConfig(
+                            options=list(REGISTRATION_METHODS),
+                            translation_key=CONF_REGISTRATION_METHOD,
+                            mode=SelectSelectorMode.DROPDOWN,
+                        )
+                    ),
+                }
+            ),
+            {"collapsed": True},
+        ),
+    }
+)
+STEP_REAUTH_SCHEMA = probatio.Schema(
+    {probatio.Required(CONF_API_TOKEN): TOKEN_SELECTOR}
+)
+PLACEHOLDERS = {
+    "xenon_url": "https://xenon.gridx.de",
+    "network_url": "/config/network",
+    "cloud_url": "/config/cloud",
+}
+
+
+def _event_types_schema(default: list[str]) -> probatio.Schema:
+    """Return the event-type multi-select with ``default`` preselected."""
+    return probatio.Schema(
+        {probatio.Required(CONF_EVENT_TYPES, default=default): EVENT_TYPES_SELECTOR}
+    )
+
+
+def _normalize_api_base(value: str) -> str | None:
+    """Return the API base without a trailing slash, or None when invalid."""
+    url = URL(value.strip())
+    if url.scheme not in ("http", "https") or not url.host:
+        return None
+    return str(url).rstrip("/")
+
+
+def _error_key(err: Exception) -> str:
+    """Map a failure of a gridX call to a translated error key."""
+    if isinstance(err, GridxAuthError):
+        return "invalid_auth"
+    if isinstance(err, GridxPermissionError):
+        return "missing_permissions"
+    if isinstance(err, GridxApiError):
+        return "cannot_connect"
+    LOGGER.exception("Unexpected error talking to gridX")
+    return "unknown"
+
+
+def _client(hass: HomeAssistant, token: str, api_base: str) -> GridxClient:
+    """Return a client on Home Assistant's shared session."""
+    return GridxClient(token, async_get_clientsession(hass), base_url=api_base)
+
+
+async def _async_get_user(
+    hass: HomeAssistant, token: str, api_base: str
+) -> GridxUser | str:
+    """Return the token's user, or an error key."""
+    try:
+        return await _client(hass, token, api_base).get_user()
+    except Exception as err:  # noqa: BLE001 - every failure becomes a form error
+        return _error_key(err)
+
+
+async def _async_register(
+    hass: HomeAssistant,
+    client: GridxClient,
+    user: GridxUser,
+    target: WebhookTarget,
+    event_types: list[str],
+    current: RemoteRegistration,
+    previous_urls: list[str],
+) -> RemoteRegistration | str:
+    """Reconcile the registration at gridX, or return an error key."""
+    try:
+        return await async_reconcile(
+            client,
+            account_id=user.account_id,
+            user_id=user.id,
+            url=target.url,
+            event_types=event_types,
+            current=current,
+            previous_urls=previous_urls,
+        )
+    except Exception as err:  # noqa: BLE001 - every failure becomes a form error
+        return _error_key(err)
 
 
 class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for gridX."""
 
     VERSION = 1
+    MINOR_VERSION = 1
+
+    # Set by the user step before the event-types step can run.
+    _user: GridxUser
+    _target: WebhookTarget
+
+    def __init__(self) -> None:
+        """Start with nothing known."""
+        self._token = ""
+        self._api_base = DEFAULT_BASE_URL
+        self._method = METHOD_AUTOMATIC
+        self._webhook_id = async_generate_id()
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> GridxOptionsFlow:
+        """Return the options flow."""
+        return GridxOptionsFlow()
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the token (and, folded away, the API base and method)."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            advanced = user_input[CONF_ADVANCED]
+            token = user_input[CONF_API_TOKEN].strip()
+            api_base = _normalize_api_base(advanced[CONF_API_BASE])
+            if api_base is None:
+                errors["base"] = "invalid_api_base"
+            else:
+                result = await _async_get_user(self.hass, token, api_base)
+                if isinstance(result, str):
+                    errors["base"] = result
+                else:
+                    await self.async_set_unique_id(result.account_id)
+                    self._abort_if_unique_id_configured()
+                    try:
+                        self._target = await async_resolve_webhook_url(
+                            self.hass, self._webhook_id, api_base
+                        )
+                    except WebhookUrlError as err:
+                        errors["base"] = err.reason
+                    else:
+                        self._token = token
+                        self._api_base = api_base
+                        self._method = advanced[CONF_REGISTRATION_METHOD]
+                        self._user = result
+                        return await self.async_step_event_types()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                STEP_USER_SCHEMA, user_input
+            ),
+            errors=errors,
+            description_placeholders=PLACEHOLDERS,
+        )
+
+    async def async_step_event_types(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the event types, then register at gridX and create the entry."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            event_types: list[str] = user_input[CONF_EVENT_TYPES]
+            if not event_types:
+                errors[CONF_EVENT_TYPES] = "no_event_types"
+            else:
+                result = await _async_register(
+                    self.hass,
+                    _client(self.hass, self._token, self._api_base),
+                    self._user,
+                    self._target,
+                    event_types,
+                    RemoteRegistration(self._method),
+                    [],
+                )
+                if isinstance(result, str):
+                    errors["base"] = result
+                else:
+                    data: dict[str, Any] = {
+                        CONF_WEBHOOK_ID: self._webhook_id,
+                        CONF_API_TOKEN: self._token,
+                        CONF_API_BASE: self._api_base,
+                        CONF_ACCOUNT_ID: self._user.account_id,
+                        CONF_USER_ID: self._user.id,
+                        **result.as_entry_data(),
+                        CONF_WEBHOOK_URL: self._target.url,
+                        CONF_PREVIOUS_URLS: [],
+                    }
+                    if self._target.cloudhook_url is not None:
+                        data[CONF_CLOUDHOOK_URL] = self._target.cloudhook_url
+                    return self.async_create_entry(
+                        title="gridX",
+                        data=data,
+                        options={CONF_EVENT_TYPES: event_types},
+                    )
+        return self.async_show_form(
+            step_id="event_types",
+            data_schema=self.add_suggested_values_to_schema(
+                _event_types_schema(list(DEFAULT_EVENT_TYPES)), user_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start a reauth: gridX rejected the token."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new token of the same account."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            token = user_input[CONF_API_TOKEN].strip()
+            result = await _async_get_user(
+                self.hass, token, entry.data.get(CONF_API_BASE, DEFAULT_BASE_URL)
+            )
+            if isinstance(result, str):
+                errors["base"] = result
+            else:
+                await self.async_set_unique_id(result.account_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(
+                    entry,
+                    data_updates={CONF_API_TOKEN: token, CONF_USER_ID: result.id},
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=STEP_REAUTH_SCHEMA,
+            errors=errors,
+            description_placeholders={"title": entry.title, **PLACEHOLDERS},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the token and/or the API base, then re-register."""
+        entry = self._get_reconfigure_entry()
+        old_base: str = entry.data.get(CONF_API_BASE, DEFAULT_BASE_URL)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            token = (user_input.get(CONF_API_TOKEN) or "").strip() or entry.data[
+                CONF_API_TOKEN
+            ]
+            api_base = _normalize_api_base(user_input[CONF_API_BASE])
+            if api_base is None:
+                errors["base"] = "invalid_api_base"
+            else:
+                result = await self._async_reconfigure(entry, token, api_base)
+                if isinstance(result, str):
+                    errors["base"] = result
+                else:
+                    return result
+        schema = probatio.Schema(
+            {
+                probatio.Optional(CONF_API_TOKEN): TOKEN_SELECTOR,
+                probatio.Required(CONF_API_BASE, default=old_base): URL_SELECTOR,
+            }
+        )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders=PLACEHOLDERS,
+        )
+
+    async def _async_reconfigure(
+        self, entry: ConfigEntry, token: str, api_base: str
+    ) -> ConfigFlowResult | str:
+        """Validate, register at the (new) API, drop the old registration."""
+        user = await _async_get_user(self.hass, token, api_base)
+        if isinstance(user, str):
+            return user
+        await self.async_set_unique_id(user.account_id)
+        self._abort_if_unique_id_mismatch(reason="wrong_account")
+        data = entry.data
+        old_base: str = data.get(CONF_API_BASE, DEFAULT_BASE_URL)
+        try:
+            target = await async_resolve_webhook_url(
+                self.hass,
+                data[CONF_WEBHOOK_ID],
+                api_base,
+                cloudhook_url=data.get(CONF_CLOUDHOOK_URL),
+            )
+        except WebhookUrlError as err:
+            return err.reason
+        moved = api_base != old_base
+        current = RemoteRegistration.from_entry_data(data)
+        if moved:
+            # A new API knows nothing of ours: start over, keep the secrets.
+            current = RemoteRegistration(METHOD_AUTOMATIC, secrets=current.secrets)
+        previous = previous_urls_after(data, target.url)
+        registration = await _async_register(
+            self.hass,
+            _client(self.hass, token, api_base),
+            user,
+            target,
+            list(entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES)),
+            current,
+            [] if moved else previous,
+        )
+        if isinstance(registration, str):
+            return registration
+        if moved:
+            try:
+                await async_delete_remote(
+                    _client(self.hass, data[CONF_API_TOKEN], old_base), data
+                )
+            except GridxApiError as err:
+                LOGGER.warning(
+                    "Could not delete the registration at the previous API %s: %s",
+                    old_base,
+                    err,
+                )
+        updates: dict[str, Any] = {
+            CONF_API_TOKEN: token,
+            CONF_API_BASE: api_base,
+            CONF_USER_ID: user.id,
+            **registration.as_entry_data(),
+            CONF_WEBHOOK_URL: target.url,
+            CONF_PREVIOUS_URLS: [] if moved else previous,
+        }
+        if target.cloudhook_url is not None:
+            updates[CONF_CLOUDHOOK_URL] = target.cloudhook_url
+        return self.async_update_reload_and_abort(entry, data_updates=updates)
+
+
+class GridxOptionsFlow(OptionsFlowWithReload):
+    """Change the event types and update the gridX registration to match."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the event types; update gridX first, save only on success."""
+        entry = self.config_entry
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            event_types: list[str] = user_input[CONF_EVENT_TYPES]
+            if not event_types:
+                errors[CONF_EVENT_TYPES] = "no_event_types"
+            elif (error := await self._async_update_remote(event_types)) is None:
+                return self.async_create_entry(data={CONF_EVENT_TYPES: event_types})
+            else:
+                errors["base"] = error
+        current = list(entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES))
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                _event_types_schema(current), user_input
+            ),
+            errors=errors,
+        )
+
+    async def _async_update_remote(self, event_types: list[str]) -> str | None:
+        """Diff the registration at gridX to ``event_types``; error key or None.
+
+        Without a registered URL (none was available yet) there is nothing
+        to update: the runtime manager registers once it has a URL.
+        """
+        entry = self.config_entry
+        data = entry.data
+        if not (url := data.get(CONF_WEBHOOK_URL)):
+            return None
+        result = await _async_register(
+            self.hass,
+            _client(
+                self.hass,
+                data[CONF_API_TOKEN],
+                data.get(CONF_API_BASE, DEFAULT_BASE_URL),
+            ),
+            GridxUser(id=data[CONF_USER_ID], account_id=data[CONF_ACCOUNT_ID]),
+            WebhookTarget(url),
+            event_types,
+            RemoteRegistration.from_entry_data(data),
+            list(data.get(CONF_PREVIOUS_URLS, ())),
+        )
+        if isinstance(result, str):
+            # A failed diff may have deleted a rule it could not replace:
+            # the running manager restores the saved state.
+            async_request_reconcile(entry, "options change failed")
+            return result
+        self.hass.config_entries.async_update_entry(
+            entry, data={**data, **result.as_entry_data()}
+        )
+        return None
