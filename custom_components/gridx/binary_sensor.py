@@ -1,0 +1,145 @@
+"""Binary sensors of gridX: connectivity, EV plug and charging, problems, §14a."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.models import ApplianceType, InverterStatus
+from .const import ResourceKind
+from .entity import GridxEntityDescription, GridxStateEntity, async_add_dynamic_entities
+from .runtime import GridxConfigEntry
+from .store import GridxResource, StateKey
+
+# Entities only read the store, which the webhook and the coordinator feed.
+PARALLEL_UPDATES = 0
+
+# Inverter statuses that are not a problem.
+_NO_PROBLEM = frozenset({InverterStatus.OK, InverterStatus.UNKNOWN})
+
+
+def _is_inverter(resource: GridxResource) -> bool:
+    """Return True for inverters: by type, or once one reported a status."""
+    return (
+        resource.appliance_type == ApplianceType.INVERTER
+        or StateKey.INVERTER in resource.states
+    )
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _inverter_problem(value: Any) -> bool | None:
+    if not isinstance(value, Mapping) or not isinstance(value.get("status"), str):
+        return None
+    return value["status"] not in _NO_PROBLEM
+
+
+def _inverter_attributes(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, Mapping):
+        return None
+    return {
+        key: value.get(key)
+        for key in ("status", "last_status", "err_code", "last_err_code")
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class GridxBinarySensorEntityDescription(
+    BinarySensorEntityDescription, GridxEntityDescription
+):
+    """A gridX binary sensor: ``is_on_fn`` maps the stored value to on/off."""
+
+    is_on_fn: Callable[[Any], bool | None] = _bool
+    attributes_fn: Callable[[Any], dict[str, Any] | None] = lambda _: None
+
+
+BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
+    GridxBinarySensorEntityDescription(
+        key="gateway_connection",
+        translation_key="gateway_connection",
+        kind=ResourceKind.GATEWAY,
+        state_key=StateKey.CONNECTED,
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        polled=True,
+    ),
+    GridxBinarySensorEntityDescription(
+        key="power_limitation",
+        translation_key="power_limitation",
+        kind=ResourceKind.GATEWAY,
+        state_key=StateKey.POWER_LIMIT_ACTIVE,
+    ),
+    GridxBinarySensorEntityDescription(
+        key="appliance_connection",
+        translation_key="appliance_connection",
+        kind=ResourceKind.APPLIANCE,
+        state_key=StateKey.CONNECTED,
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        polled=True,
+    ),
+    GridxBinarySensorEntityDescription(
+        key="inverter_problem",
+        translation_key="inverter_problem",
+        kind=ResourceKind.APPLIANCE,
+        state_key=StateKey.INVERTER,
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        exists_fn=_is_inverter,
+        is_on_fn=_inverter_problem,
+        attributes_fn=_inverter_attributes,
+    ),
+    GridxBinarySensorEntityDescription(
+        key="ev_plugged",
+        translation_key="ev_plugged",
+        kind=ResourceKind.EV,
+        state_key=StateKey.PLUGGED,
+        device_class=BinarySensorDeviceClass.PLUG,
+    ),
+    GridxBinarySensorEntityDescription(
+        key="ev_charging",
+        translation_key="ev_charging",
+        kind=ResourceKind.EV,
+        state_key=StateKey.CHARGING,
+        device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+        exists_fn=lambda resource: not resource.legacy_station,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: GridxConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add binary sensors for known resources, and for new ones as they appear."""
+    async_add_dynamic_entities(
+        entry, BINARY_SENSORS, GridxBinarySensorEntity, async_add_entities
+    )
+
+
+class GridxBinarySensorEntity(GridxStateEntity, BinarySensorEntity):
+    """A binary sensor showing one stored attribute."""
+
+    entity_description: GridxBinarySensorEntityDescription
+
+    @property
+    @override
+    def is_on(self) -> bool | None:
+        """Return the state, None while unknown."""
+        value = self.state_value
+        return None if value is None else self.entity_description.is_on_fn(value)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the inverter's status and error codes (inverter problem)."""
+        return self.entity_description.attributes_fn(self.state_value)

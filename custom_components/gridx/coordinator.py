@@ -1,0 +1,103 @@
+"""The slow polling reconcile: gateways and appliances into the store.
+
+Every `POLL_INTERVAL` (and at setup) the coordinator reads ``GET /gateways``
+and ``GET /gateways/{id}/appliances`` and hands the result to the store,
+stamped with the time the poll *started*. The store's staleness rule then
+decides per attribute: a push whose event ``time`` is after the poll's start
+wins over the poll, an older push loses to it (the poll already saw the
+later state). See `store.GridxStore` for the rule.
+
+Failures are counted: entities fed by polling become unavailable only after
+`entity.UNAVAILABLE_AFTER_FAILED_POLLS` failures in a row (and not if a push
+updated them since). A 401 raises ConfigEntryAuthFailed, which starts reauth.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, override
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+import homeassistant.util.dt as dt_util
+
+from .api.client import GridxClient
+from .api.errors import GridxApiError, GridxAuthError
+from .api.resources import Appliance, Gateway
+from .const import DOMAIN, LOGGER, POLL_INTERVAL, signal_state
+from .store import GridxStore
+
+if TYPE_CHECKING:
+    from .runtime import GridxConfigEntry
+
+
+@dataclass(frozen=True, slots=True)
+class GridxPollData:
+    """What one successful poll saw."""
+
+    gateways: tuple[Gateway, ...]
+    appliances: tuple[Appliance, ...]
+    polled_at: datetime
+
+
+class GridxDataUpdateCoordinator(DataUpdateCoordinator[GridxPollData]):
+    """Poll gridX slowly and reconcile the store."""
+
+    config_entry: GridxConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        config_entry: GridxConfigEntry,
+        client: GridxClient,
+        store: GridxStore,
+    ) -> None:
+        """Poll with ``client`` into ``store``."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=DOMAIN,
+            update_interval=POLL_INTERVAL,
+        )
+        self.client = client
+        self.store = store
+        # Consecutive failed polls, and when the current run of failures began.
+        self.failed_polls = 0
+        self.failing_since: datetime | None = None
+        self._attempt_started: datetime | None = None
+
+    @override
+    async def _async_update_data(self) -> GridxPollData:
+        """Fetch gateways and their appliances, then apply them to the store."""
+        polled_at = self._attempt_started = dt_util.utcnow()
+        try:
+            gateways = await self.client.list_gateways()
+            appliances: list[Appliance] = []
+            for gateway in gateways:
+                appliances.extend(await self.client.list_appliances(gateway.id))
+        except GridxAuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="poll_auth_failed"
+            ) from err
+        except GridxApiError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="poll_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        self.store.async_apply_poll(gateways, appliances, polled_at)
+        return GridxPollData(tuple(gateways), tuple(appliances), polled_at)
+
+    @override
+    def _async_refresh_finished(self) -> None:
+        """Count failures in a row; tell entities (their availability may change)."""
+        if self.last_update_success:
+            self.failed_polls = 0
+            self.failing_since = None
+        else:
+            self.failed_polls += 1
+            if self.failing_since is None:
+                self.failing_since = self._attempt_started or dt_util.utcnow()
+        async_dispatcher_send(self.hass, signal_state(self.config_entry.entry_id))

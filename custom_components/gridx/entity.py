@@ -1,0 +1,267 @@
+"""Base entities of gridX: device info from the store, and store-driven state."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
+
+from .const import DOMAIN, ResourceKind, signal_state
+from .runtime import GridxConfigEntry
+from .store import GridxResource, GridxStore, Source, Stamped, StateKey, device_name
+
+# Polled entities (connectivity) become unavailable after this many polls
+# in a row failed, unless a push updated them after the failures began.
+UNAVAILABLE_AFTER_FAILED_POLLS = 3
+
+
+def resource_device_info(
+    store: GridxStore, kind: ResourceKind, resource_id: str
+) -> DeviceInfo:
+    """Return the device info of one resource, from what the store knows."""
+    info: DeviceInfo = DeviceInfo(identifiers={(DOMAIN, resource_id)})
+    resource = store.device_info_source(kind, resource_id)
+    if resource is None:
+        return info
+    info["name"] = device_name(resource)
+    for key, value in (
+        ("manufacturer", resource.manufacturer),
+        ("model", resource.model),
+        ("serial_number", resource.serial_number),
+        ("sw_version", resource.firmware),
+    ):
+        if value is not None:
+            info[key] = value  # type: ignore[literal-required]
+    if kind is not ResourceKind.GATEWAY and resource.gateway_id is not None:
+        gateway = store.get(ResourceKind.GATEWAY, resource.gateway_id)
+        if gateway is not None and gateway.device_id is not None:
+            info["via_device_id"] = gateway.device_id
+    return info
+
+
+class GridxEntity(Entity):
+    """An entity of one gridX resource (gateway, appliance or EV).
+
+    The unique id must start with ``f"{resource_id}_"``: when gridX
+    re-issues an applianceID (re-pairing), the store moves the device and
+    rewrites such unique ids, and this class follows the move.
+    """
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(
+        self, entry: GridxConfigEntry, kind: ResourceKind, resource_id: str
+    ) -> None:
+        """Attach the entity to the device of ``resource_id``."""
+        self._entry = entry
+        self._store = entry.runtime_data.store
+        self._kind = kind
+        self._resource_id = resource_id
+        self._attr_device_info = resource_device_info(self._store, kind, resource_id)
+
+    @property
+    def resource_id(self) -> str:
+        """Return the id of the resource (it changes when an appliance re-pairs)."""
+        return self._resource_id
+
+    @property
+    def resource(self) -> GridxResource | None:
+        """Return the resource from the store, None once it is gone."""
+        return self._store.get(self._kind, self._resource_id)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow re-pairing moves of the resource."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._store.async_listen_moved(self._async_moved))
+
+    @callback
+    def _async_moved(self, kind: ResourceKind, old_id: str, new_id: str) -> None:
+        if kind is not self._kind or old_id != self._resource_id:
+            return
+        self._resource_id = new_id
+        if self._attr_unique_id is not None and self._attr_unique_id.startswith(
+            f"{old_id}_"
+        ):
+            self._attr_unique_id = new_id + self._attr_unique_id.removeprefix(old_id)
+        self._attr_device_info = resource_device_info(self._store, kind, new_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GridxEntityDescription(EntityDescription):
+    """What a state entity shows: one attribute of one kind of resource."""
+
+    kind: ResourceKind
+    state_key: StateKey
+    # Fed by the coordinator too: subject to the failed-poll availability rule.
+    polled: bool = False
+    exists_fn: Callable[[GridxResource], bool] = lambda _: True
+
+
+class GridxRestoreData(ExtraStoredData):
+    """The restored value of an attribute together with its time."""
+
+    def __init__(self, stamped: Stamped | None) -> None:
+        """Hold the stamped value (None when there is none)."""
+        self.stamped = stamped
+
+    @override
+    def as_dict(self) -> dict[str, Any]:
+        """Return ``{"stamped": {value, time, source}}``."""
+        return {"stamped": None if self.stamped is None else self.stamped.as_dict()}
+
+
+class GridxStateEntity(GridxEntity, RestoreEntity):
+    """An entity showing one stamped attribute of the store.
+
+    It restores its value and the value's time after a restart, so an event
+    older than the restored state still cannot overwrite it.
+    """
+
+    entity_description: GridxEntityDescription
+
+    def __init__(
+        self,
+        entry: GridxConfigEntry,
+        description: GridxEntityDescription,
+        resource_id: str,
+    ) -> None:
+        """Show ``description.state_key`` of ``resource_id``."""
+        super().__init__(entry, description.kind, resource_id)
+        self.entity_description = description
+        self._attr_unique_id = f"{resource_id}_{description.key}"
+        self._written: tuple[int, bool] | None = None
+
+    @property
+    def stamped(self) -> Stamped | None:
+        """Return the stamped attribute this entity shows."""
+        return self._store.stamped(
+            self._kind, self._resource_id, self.entity_description.state_key
+        )
+
+    @property
+    def state_value(self) -> Any:
+        """Return the attribute's value, or None."""
+        stamped = self.stamped
+        return None if stamped is None else stamped.value
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return False once the resource is gone or polling keeps failing."""
+        if self.resource is None:
+            return False
+        if not self.entity_description.polled:
+            return True
+        coordinator = self._entry.runtime_data.coordinator
+        if coordinator.failed_polls < UNAVAILABLE_AFTER_FAILED_POLLS:
+            return True
+        stamped = self.stamped
+        return (
+            stamped is not None
+            and stamped.source is Source.PUSH
+            and coordinator.failing_since is not None
+            and stamped.time >= coordinator.failing_since
+        )
+
+    @property
+    @override
+    def extra_restore_state_data(self) -> GridxRestoreData:
+        """Return the value with its time, for the next start."""
+        return GridxRestoreData(self.stamped)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Restore the last value and time, then follow the store."""
+        await super().async_added_to_hass()
+        extra = await self.async_get_last_extra_data()
+        if extra is not None:
+            raw = extra.as_dict().get("stamped")
+            if isinstance(raw, dict) and (stamped := Stamped.from_dict(raw)):
+                self._store.async_restore(
+                    self._kind,
+                    self._resource_id,
+                    self.entity_description.state_key,
+                    stamped,
+                )
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, signal_state(self._entry.entry_id), self._async_store_changed
+            )
+        )
+        self._written = self._marker()
+
+    def _marker(self) -> tuple[int, bool]:
+        resource = self.resource
+        return (-1 if resource is None else resource.revision, self.available)
+
+    @callback
+    def _async_store_changed(self) -> None:
+        marker = self._marker()
+        if marker != self._written:
+            self._written = marker
+            self.async_write_ha_state()
+
+
+@callback
+def async_add_dynamic_entities[D: GridxEntityDescription](
+    entry: GridxConfigEntry,
+    descriptions: Sequence[D],
+    factory: Callable[[GridxConfigEntry, D, str], Entity],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add entities for known resources now, and for new ones as they appear.
+
+    Runs again on every store change, so a resource announced by a push or
+    a poll, or one whose entity only exists once it reported some state,
+    gets its entities without a restart.
+    """
+    store = entry.runtime_data.store
+    added: dict[str, tuple[ResourceKind, str]] = {}
+
+    @callback
+    def _add() -> None:
+        for unique_id, (kind, resource_id) in list(added.items()):
+            if store.get(kind, resource_id) is None:
+                del added[unique_id]
+        new: list[Entity] = []
+        for description in descriptions:
+            for resource in store.resources(description.kind):
+                unique_id = f"{resource.id}_{description.key}"
+                if unique_id not in added and description.exists_fn(resource):
+                    added[unique_id] = (description.kind, resource.id)
+                    new.append(factory(entry, description, resource.id))
+        if new:
+            async_add_entities(new)
+
+    @callback
+    def _moved(kind: ResourceKind, old_id: str, new_id: str) -> None:
+        for unique_id, (added_kind, resource_id) in list(added.items()):
+            if added_kind is kind and resource_id == old_id:
+                del added[unique_id]
+                added[new_id + unique_id.removeprefix(old_id)] = (kind, new_id)
+
+    entry.async_on_unload(store.async_listen_moved(_moved))
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            entry.runtime_data.store.hass, signal_state(entry.entry_id), _add
+        )
+    )
+    _add()
+
+
+__all__ = [
+    "UNAVAILABLE_AFTER_FAILED_POLLS",
+    "GridxEntity",
+    "GridxEntityDescription",
+    "GridxRestoreData",
+    "GridxStateEntity",
+    "async_add_dynamic_entities",
+    "resource_device_info",
+]

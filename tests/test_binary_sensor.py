@@ -1,0 +1,214 @@
+"""Tests for the gridX binary sensors, fed through the real webhook."""
+
+from collections.abc import Generator
+from http import HTTPStatus
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from .conftest import PostWebhook, load_event
+from .gridx_state import (
+    APPLIANCE_ID,
+    ASSET_ID,
+    GATEWAY_ID,
+    FakePoll,
+    appliance_data,
+    at,
+    demo_poll,
+    ev_data,
+    event,
+    gateway_data,
+    patch_poll,
+    state_of,
+)
+
+BS = Platform.BINARY_SENSOR
+
+
+@pytest.fixture(autouse=True)
+def poll() -> Generator[FakePoll]:
+    """Poll the fixtures' gateway and inverter; only the binary_sensor platform."""
+    with (
+        patch_poll(demo_poll()) as poll,
+        patch("custom_components.gridx.PLATFORMS", [BS]),
+    ):
+        yield poll
+
+
+@pytest.mark.freeze_time("2026-06-20T15:00:00+00:00")
+async def test_snapshot(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+    post_webhook: PostWebhook,
+) -> None:
+    """Every binary sensor, after a poll and one event of each kind."""
+    for name in ("ev_measurement.json", "inverter_status.json", "power_limit_set.json"):
+        assert (await post_webhook(load_event(name))).status == HTTPStatus.NO_CONTENT
+    await hass.async_block_till_done()
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_out_of_order(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
+    """Offline at t2, then online at t1 (late): the gateway stays offline."""
+    await post_webhook(event("gateway/offline", gateway_data(), time=at(120)))
+    await post_webhook(event("gateway/online", gateway_data(), time=at(60)))
+    await hass.async_block_till_done()
+    assert state_of(hass, BS, f"{GATEWAY_ID}_gateway_connection").state == STATE_OFF
+    # A newer event still applies.
+    await post_webhook(event("gateway/online", gateway_data(), time=at(180)))
+    await hass.async_block_till_done()
+    assert state_of(hass, BS, f"{GATEWAY_ID}_gateway_connection").state == STATE_ON
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_ev_plugged_and_charging(
+    hass: HomeAssistant, post_webhook: PostWebhook
+) -> None:
+    """Plug and charging follow plugged/unplugged, charge-* and measurements."""
+    plugged = f"{ASSET_ID}_ev_plugged"
+    charging = f"{ASSET_ID}_ev_charging"
+    steps = [
+        (event("ev/plugged", ev_data(state="PLUGGED"), time=at(1)), STATE_ON, None),
+        (
+            event(
+                "ev/charge-started",
+                ev_data(chargePower=11_000_000, state="CHARGING"),
+                time=at(2),
+            ),
+            STATE_ON,
+            STATE_ON,
+        ),
+        (
+            event(
+                "ev/charge-stopped",
+                ev_data(chargePower=0, state="STOPPED"),
+                time=at(3),
+            ),
+            STATE_ON,
+            STATE_OFF,
+        ),
+        (
+            event(
+                "ev/measurement",
+                ev_data(
+                    chargePower=7_000_000,
+                    chargeState="CHARGING",
+                    plugState="PLUGGED",
+                    isControllable=True,
+                ),
+                time=at(4),
+            ),
+            STATE_ON,
+            STATE_ON,
+        ),
+        (
+            event(
+                "ev/measurement",
+                ev_data(
+                    chargePower=0,
+                    chargeState="",
+                    plugState="UNKNOWN",
+                    isControllable=True,
+                ),
+                time=at(5),
+            ),
+            STATE_ON,  # UNKNOWN plug state keeps the last known one
+            STATE_OFF,
+        ),
+        (
+            event("ev/unplugged", ev_data(state="UNPLUGGED"), time=at(6)),
+            STATE_OFF,
+            STATE_OFF,
+        ),
+    ]
+    for body, plug_state, charge_state in steps:
+        assert (await post_webhook(body)).status == HTTPStatus.NO_CONTENT
+        await hass.async_block_till_done()
+        assert state_of(hass, BS, plugged).state == plug_state
+        if charge_state is None:
+            assert state_of(hass, BS, charging).state == STATE_UNKNOWN
+        else:
+            assert state_of(hass, BS, charging).state == charge_state
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_inverter_problem(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
+    """WARNING/ERROR is a problem; OK and UNKNOWN are not; codes are attributes."""
+    unique_id = f"{APPLIANCE_ID}_inverter_problem"
+    assert state_of(hass, BS, unique_id).state == STATE_UNKNOWN
+    for minute, status, expected in (
+        (1, "ERROR", STATE_ON),
+        (2, "OK", STATE_OFF),
+        (3, "WARNING", STATE_ON),
+        (4, "UNKNOWN", STATE_OFF),
+    ):
+        body = event(
+            "inverter/status",
+            appliance_data(status=status, lastStatus="OK", errCode=f"E{minute}"),
+            time=at(minute),
+        )
+        await post_webhook(body)
+        await hass.async_block_till_done()
+        state = state_of(hass, BS, unique_id)
+        assert state.state == expected
+        assert state.attributes["status"] == status
+        assert state.attributes["last_status"] == "OK"
+        assert state.attributes["err_code"] == f"E{minute}"
+        assert state.attributes["last_err_code"] is None
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_power_limitation(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
+    """§14a set turns it on, unset off; a late set does not undo a newer unset."""
+    unique_id = f"{GATEWAY_ID}_power_limitation"
+    assert state_of(hass, BS, unique_id).state == STATE_UNKNOWN
+    set_body = load_event("power_limit_set.json")
+    unset_body = load_event("power_limit_unset.json")
+    unset_body["time"] = "2026-06-20T15:00:00Z"
+    await post_webhook(unset_body)
+    await post_webhook(set_body)  # 14:03, older than the unset
+    await hass.async_block_till_done()
+    assert state_of(hass, BS, unique_id).state == STATE_OFF
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_legacy_station_plugged(
+    hass: HomeAssistant, post_webhook: PostWebhook, entity_registry: er.EntityRegistry
+) -> None:
+    """The legacy ev/plugged is keyed by the station's applianceID: plug only."""
+    await post_webhook(load_event("ev_plugged_legacy.json"))
+    await hass.async_block_till_done()
+    assert state_of(hass, BS, f"{APPLIANCE_ID}_ev_plugged").state == STATE_ON
+    assert (
+        entity_registry.async_get_entity_id(BS, "gridx", f"{APPLIANCE_ID}_ev_charging")
+        is None
+    )
+
+
+async def test_poll_seeds_connectivity(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    poll: FakePoll,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """ConnectionStatus AVAILABLE is on, anything else is off."""
+    poll.gateways[0] = poll.gateways[0].__class__(
+        id=GATEWAY_ID, connection_status="UNAVAILABLE"
+    )
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert state_of(hass, BS, f"{GATEWAY_ID}_gateway_connection").state == STATE_OFF
+    assert state_of(hass, BS, f"{APPLIANCE_ID}_appliance_connection").state == STATE_ON

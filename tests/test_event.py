@@ -1,0 +1,498 @@
+"""Tests of the gridX event entities, fed through the real webhook."""
+
+import asyncio
+from collections.abc import Generator
+import json
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.event import ATTR_EVENT_TYPE, ATTR_EVENT_TYPES
+from homeassistant.const import STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.gridx import async_remove_config_entry_device
+from custom_components.gridx.api.models import parse_event_dict
+from custom_components.gridx.api.resources import Gateway
+from custom_components.gridx.const import DOMAIN
+from custom_components.gridx.event import (
+    EV_EVENT_TYPES,
+    GATEWAY_EVENT_TYPES,
+    GridxEventEntity,
+    event_attributes,
+)
+
+from .conftest import PostWebhook, load_event
+from .gridx_state import (
+    APPLIANCE_ID,
+    ASSET_ID,
+    GATEWAY_ID,
+    SYSTEM_ID,
+    FakePoll,
+    at,
+    entity_id,
+    event,
+    gateway_data,
+    patch_poll,
+)
+
+EV_EVENT = f"{ASSET_ID}_event"
+STATION_EVENT = f"{APPLIANCE_ID}_event"
+GATEWAY_EVENT = f"{GATEWAY_ID}_event"
+OTHER_GATEWAY_ID = "c0ffee00-5d3a-4f8e-a6b9-1c2d3e4f5a61"
+OTHER_SYSTEM_ID = "d00dfeed-0b7e-4d2a-9c15-7e8d4b1a2f31"
+
+
+@pytest.fixture
+def poll() -> Generator[FakePoll]:
+    """Answer the coordinator's polls with nothing (no gateways)."""
+    with patch_poll() as fake:
+        yield fake
+
+
+@pytest.fixture
+def platforms() -> Generator[None]:
+    """Load only the event platform."""
+    with patch("custom_components.gridx.PLATFORMS", [Platform.EVENT]):
+        yield
+
+
+async def _post(post_webhook: PostWebhook, hass: HomeAssistant, body: Any) -> None:
+    response = await post_webhook(body)
+    assert response.status == 204
+    await hass.async_block_till_done()
+
+
+def _state(hass: HomeAssistant, unique_id: str) -> Any:
+    state = hass.states.get(entity_id(hass, Platform.EVENT, unique_id))
+    assert state is not None
+    return state
+
+
+@pytest.mark.usefixtures("platforms", "poll")
+async def test_snapshot(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    post_webhook: PostWebhook,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """One entity per gateway and EV (legacy station included), as snapshotted."""
+    freezer.move_to("2026-06-20T14:05:00+00:00")
+    for name in ("gateway_create", "ev_plugged", "ev_plugged_legacy"):
+        await _post(post_webhook, hass, load_event(f"{name}.json"))
+    await _post(post_webhook, hass, load_event("power_limit_set.json"))
+
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+# fixture -> (unique id of the entity that fires, its event type, attributes)
+ROUTED: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "ev_plugged": (
+        EV_EVENT,
+        "plugged",
+        {"at_home": True, "issued_at": "2026-06-20T14:03:20+02:00"},
+    ),
+    "ev_unplugged": (EV_EVENT, "unplugged", {"at_home": False}),
+    "ev_charge_started": (
+        EV_EVENT,
+        "charge_started",
+        {"charge_power": 11000.0, "state_of_charge": 42.5, "range": 187000},
+    ),
+    "ev_charge_stopped": (EV_EVENT, "charge_stopped", {"at_home": True}),
+    "ev_charge_failed": (
+        EV_EVENT,
+        "charge_failed",
+        {
+            "command": "START",
+            "failure_reason": "NO_RESPONSE",
+            "failure_detail": "Vehicle did not respond within 5 minutes",
+            "created_at": "2026-06-20T13:58:00+00:00",
+            "completed_at": "2026-06-20T14:03:00.500000+00:00",
+        },
+    ),
+    "ev_infeasible_charging_goals": (
+        EV_EVENT,
+        "infeasible_charging_goals",
+        {
+            "current_soc": 42.0,
+            "min_requested_soc": 80.0,
+            "max_state_of_charge": 90.0,
+            "departure_at": "2026-06-22T07:30:00+00:00",
+            "energy_needed": 9200.0,
+            "deliverable_energy": 5400.0,
+            "charging_power": 3600.0,
+            "at_home": True,
+        },
+    ),
+    "ev_infeasible_charging_goals_nulls": (
+        EV_EVENT,
+        "infeasible_charging_goals",
+        {"current_soc": 12.5},
+    ),
+    "ev_plugged_legacy": (
+        STATION_EVENT,
+        "plugged",
+        {"appliance_id": APPLIANCE_ID, "evse_id": "FR*A23*E45B*78C"},
+    ),
+    "gateway_online": (GATEWAY_EVENT, "online", {}),
+    "gateway_offline": (GATEWAY_EVENT, "offline", {}),
+    "appliance_create": (
+        GATEWAY_EVENT,
+        "appliance_created",
+        {
+            "appliance_id": APPLIANCE_ID,
+            "appliance_name": "Roof inverter",
+            "appliance_type": "INVERTER",
+            "appliance_kind": "HYBRID",
+            "manufacturer": "Fronius",
+            "model": "SunPower X7",
+            "serial_number": "30117744",
+            "firmware": "3.28.1-4",
+        },
+    ),
+    "appliance_update": (
+        GATEWAY_EVENT,
+        "appliance_updated",
+        {"appliance_id": APPLIANCE_ID},
+    ),
+    "appliance_delete": (
+        GATEWAY_EVENT,
+        "appliance_deleted",
+        {"appliance_id": APPLIANCE_ID},
+    ),
+    "power_limit_set": (
+        GATEWAY_EVENT,
+        "power_limit_set",
+        {
+            "power_limit": 4200.0,
+            "received_at": "2026-06-20T14:03:00+00:00",
+            "valid_until": "2026-06-20T16:03:00+00:00",
+        },
+    ),
+    "power_limit_unset": (
+        GATEWAY_EVENT,
+        "power_limit_unset",
+        {"received_at": "2026-06-20T16:03:01+00:00"},
+    ),
+    "system_action": (
+        GATEWAY_EVENT,
+        "system_action",
+        {
+            "action_id": "7d6c5b4a-3928-4716-a5b4-c3d2e1f0a9b8",
+            "status": "OPEN",
+            "title": "Accept the Audi terms and conditions",
+            "description": "Open the **myAudi app** and accept the terms.",
+            "access": "Remote",
+            "agent": "User",
+            "action": "Link",
+            "manufacturer": "Audi",
+            "domain": "Account",
+            "capabilities": ["chargeState", "location"],
+            "asset_id": ASSET_ID,
+            "introduced_at": "2026-06-19T08:00:00+00:00",
+        },
+    ),
+}
+
+
+@pytest.mark.usefixtures("platforms", "poll", "init_integration")
+@pytest.mark.parametrize(("fixture", "expected"), ROUTED.items())
+async def test_event_fires_on_its_entity(
+    hass: HomeAssistant,
+    post_webhook: PostWebhook,
+    fixture: str,
+    expected: tuple[str, str, dict[str, Any]],
+) -> None:
+    """Each gridX event type fires its event type on the right entity only.
+
+    The gateway is announced first (the grid signal needs a known gateway);
+    the EV is new when its first event arrives, and still fires.
+    """
+    await _post(post_webhook, hass, load_event("gateway_create.json"))
+    unique_id, event_type, attributes = expected
+    body = load_event(f"{fixture}.json")
+
+    await _post(post_webhook, hass, body)
+
+    state = _state(hass, unique_id)
+    assert state.attributes[ATTR_EVENT_TYPE] == event_type
+    assert state.attributes["event_id"] == body["id"]
+    assert state.attributes["event_time"] == "2026-06-20T14:03:27.123000+00:00"
+    for key, value in attributes.items():
+        assert state.attributes[key] == value, key
+    assert "user_mail" not in state.attributes
+    # No other event entity fired.
+    for other in hass.states.async_all(Platform.EVENT):
+        if other.entity_id != state.entity_id:
+            assert other.state == STATE_UNKNOWN, other.entity_id
+
+
+@pytest.mark.usefixtures("platforms", "poll", "init_integration")
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "gateway_create",
+        "appliance_online",
+        "appliance_offline",
+        "inverter_status",
+        "ev_measurement",
+        "ping",
+        "commissioning_done",
+        "unknown_type",
+    ],
+)
+async def test_events_without_event_entity(
+    hass: HomeAssistant, post_webhook: PostWebhook, fixture: str
+) -> None:
+    """Events that are state, not moments, fire no event entity."""
+    await _post(post_webhook, hass, load_event("ev_plugged_legacy.json"))
+    await _post(post_webhook, hass, load_event("ev_plugged.json"))
+    before = {s.entity_id: s.state for s in hass.states.async_all(Platform.EVENT)}
+    assert len(before) == 3  # the gateway, the EV and the legacy station
+
+    await _post(post_webhook, hass, load_event(f"{fixture}.json"))
+
+    after = {s.entity_id: s.state for s in hass.states.async_all(Platform.EVENT)}
+    assert after == before
+
+
+@pytest.mark.usefixtures("platforms", "poll", "init_integration")
+async def test_duplicate_does_not_fire_again(
+    hass: HomeAssistant, post_webhook: PostWebhook, freezer: FrozenDateTimeFactory
+) -> None:
+    """The same event id twice fires once; a new id fires again."""
+    body = load_event("ev_plugged.json")
+    await _post(post_webhook, hass, body)
+    first = _state(hass, EV_EVENT)
+
+    freezer.tick(5)
+    await _post(post_webhook, hass, body)
+    assert _state(hass, EV_EVENT).state == first.state
+    assert _state(hass, EV_EVENT).last_updated == first.last_updated
+
+    await _post(post_webhook, hass, {**body, "id": "another-delivery"})
+    again = _state(hass, EV_EVENT)
+    assert again.state != first.state
+    assert again.attributes["event_id"] == "another-delivery"
+
+
+@pytest.mark.usefixtures("platforms", "init_integration")
+async def test_stale_event_still_fires(
+    hass: HomeAssistant, post_webhook: PostWebhook, poll: FakePoll
+) -> None:
+    """A late (out-of-order) event is still a moment that happened."""
+    await _post(
+        post_webhook,
+        hass,
+        event("gateway/offline", gateway_data(), time=at(10), event_id="late-1"),
+    )
+    await _post(
+        post_webhook,
+        hass,
+        event("gateway/online", gateway_data(), time=at(1), event_id="early-1"),
+    )
+    state = _state(hass, GATEWAY_EVENT)
+    assert state.attributes[ATTR_EVENT_TYPE] == "online"
+    assert state.attributes["event_id"] == "early-1"
+
+
+async def test_entities_for_known_resources(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A gateway the first poll finds gets its event entity, still unknown."""
+    gateway = Gateway(
+        id=GATEWAY_ID,
+        system_id=SYSTEM_ID,
+        name="Keller",
+        serial_number=None,
+        model=None,
+        manufacturer=None,
+        connection_status="AVAILABLE",
+    )
+    with (
+        patch("custom_components.gridx.PLATFORMS", [Platform.EVENT]),
+        patch_poll(FakePoll(gateways=[gateway])),
+    ):
+        mock_config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+
+    state = _state(hass, GATEWAY_EVENT)
+    assert state.state == STATE_UNKNOWN
+    assert state.attributes[ATTR_EVENT_TYPES] == list(GATEWAY_EVENT_TYPES.values())
+    assert state.entity_id == "event.keller_event"
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, GATEWAY_ID), mock_config_entry.entry_id
+    )
+    assert device is not None
+    entry = er.async_get(hass).async_get(state.entity_id)
+    assert entry is not None
+    assert entry.device_id == device.id
+
+
+@pytest.mark.usefixtures("platforms", "init_integration")
+async def test_grid_signal_goes_to_the_gateway_of_its_system(
+    hass: HomeAssistant, post_webhook: PostWebhook, poll: FakePoll
+) -> None:
+    """With two gateways, the §14a signal fires on the one of its system."""
+    other = {"gatewayID": OTHER_GATEWAY_ID, "systemID": OTHER_SYSTEM_ID}
+    await _post(post_webhook, hass, event("gateway/create", gateway_data()))
+    await _post(post_webhook, hass, event("gateway/create", other))
+
+    await _post(
+        post_webhook,
+        hass,
+        event(
+            "grid-signal-processor/limitation-of-power-consumption/set",
+            {"newLPC": 3_000_000},
+            system_id=OTHER_SYSTEM_ID,
+        ),
+    )
+
+    assert _state(hass, f"{OTHER_GATEWAY_ID}_event").attributes[ATTR_EVENT_TYPE] == (
+        "power_limit_set"
+    )
+    assert _state(hass, GATEWAY_EVENT).state == STATE_UNKNOWN
+
+    # A system no gateway belongs to: with two gateways nobody fires.
+    await _post(
+        post_webhook,
+        hass,
+        event(
+            "grid-signal-processor/limitation-of-power-consumption/unset",
+            {},
+            system_id="11111111-2222-4333-8444-555555555555",
+        ),
+    )
+    assert _state(hass, GATEWAY_EVENT).state == STATE_UNKNOWN
+    assert _state(hass, f"{OTHER_GATEWAY_ID}_event").attributes[ATTR_EVENT_TYPE] == (
+        "power_limit_set"
+    )
+
+
+@pytest.mark.usefixtures("platforms", "poll", "init_integration")
+async def test_events_in_one_burst_all_fire(
+    hass: HomeAssistant, post_webhook: PostWebhook
+) -> None:
+    """Events for a new EV that arrive before its entity is added are not lost."""
+    states: list[str] = []
+
+    def _record(event: Any) -> None:
+        new_state = event.data["new_state"]
+        if new_state is not None and new_state.entity_id.endswith("_event"):
+            states.append(new_state.attributes.get(ATTR_EVENT_TYPE))
+
+    hass.bus.async_listen("state_changed", _record)
+    # Posted without waiting in between: the EV is new on the first one.
+    for name in ("ev_plugged", "ev_charge_started", "ev_charge_stopped"):
+        assert (await post_webhook(load_event(f"{name}.json"))).status == 204
+    await hass.async_block_till_done()
+
+    fired = [s for s in states if s is not None]
+    assert fired[-3:] == ["plugged", "charge_started", "charge_stopped"]
+    assert _state(hass, EV_EVENT).attributes[ATTR_EVENT_TYPE] == "charge_stopped"
+
+
+def test_event_type_tables_match_translations() -> None:
+    """Every event type has an English and a German name."""
+    root = Path(__file__).parents[1] / "custom_components" / "gridx"
+    for name in ("strings.json", "translations/de.json"):
+        events = json.loads((root / name).read_text(encoding="utf-8"))["entity"][
+            "event"
+        ]
+        for key, table in (
+            ("ev_event", EV_EVENT_TYPES),
+            ("gateway_event", GATEWAY_EVENT_TYPES),
+        ):
+            states = events[key]["state_attributes"]["event_type"]["state"]
+            assert set(states) == set(table.values()), (name, key)
+
+
+def test_attributes_leave_out_none() -> None:
+    """Absent optional fields do not become None attributes."""
+    parsed = parse_event_dict(load_event("power_limit_unset.json"))
+    assert event_attributes(parsed) == {
+        "event_id": parsed.id,
+        "event_time": "2026-06-20T14:03:27.123000+00:00",
+        "received_at": "2026-06-20T16:03:01+00:00",
+    }
+
+
+@pytest.mark.usefixtures("platforms", "poll", "init_integration")
+async def test_events_before_the_entity_is_subscribed(
+    hass: HomeAssistant, post_webhook: PostWebhook
+) -> None:
+    """An entity added slowly still fires the events that announced it."""
+    original = GridxEventEntity.async_added_to_hass
+
+    async def slow_added(self: GridxEventEntity) -> None:
+        await asyncio.sleep(0)
+        await original(self)
+
+    with patch.object(GridxEventEntity, "async_added_to_hass", slow_added):
+        # Both handled before the new EV's entity subscribes itself.
+        await _post(post_webhook, hass, load_event("ev_plugged.json"))
+
+    state = _state(hass, EV_EVENT)
+    assert state.attributes[ATTR_EVENT_TYPE] == "plugged"
+    # The gateway's entity kept nothing of the EV's event.
+    assert _state(hass, GATEWAY_EVENT).state == STATE_UNKNOWN
+
+
+@pytest.mark.usefixtures("platforms", "poll")
+async def test_reload_restores_entities_and_last_event(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    post_webhook: PostWebhook,
+) -> None:
+    """After a reload the known EV's entity is back, with its last event."""
+    await _post(post_webhook, hass, load_event("ev_charge_started.json"))
+    before = _state(hass, EV_EVENT)
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    after = _state(hass, EV_EVENT)
+    assert after.state == before.state
+    assert after.attributes[ATTR_EVENT_TYPE] == "charge_started"
+    assert after.attributes["event_id"] == before.attributes["event_id"]
+    # Still subscribed after the reload.
+    await _post(post_webhook, hass, load_event("ev_charge_stopped.json"))
+    assert _state(hass, EV_EVENT).attributes[ATTR_EVENT_TYPE] == "charge_stopped"
+
+
+@pytest.mark.usefixtures("platforms", "poll")
+async def test_removed_device_comes_back_with_its_entity(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    post_webhook: PostWebhook,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A user-removed EV gets a new event entity when gridX reports it again."""
+    await _post(post_webhook, hass, load_event("ev_plugged.json"))
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, ASSET_ID), init_integration.entry_id
+    )
+    assert device is not None
+    # What the device page's "Delete" does: ask the integration, then remove.
+    assert await async_remove_config_entry_device(hass, init_integration, device)
+    device_registry.async_remove_device(device.id)
+    await hass.async_block_till_done()
+    assert entity_registry.async_get_entity_id(Platform.EVENT, DOMAIN, EV_EVENT) is None
+
+    await _post(post_webhook, hass, load_event("ev_unplugged.json"))
+
+    assert _state(hass, EV_EVENT).attributes[ATTR_EVENT_TYPE] == "unplugged"
