@@ -1,6 +1,6 @@
 """Shared fixtures for the gridX tests."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,9 @@ from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 # phcc ships its own `custom_components` package (testing_config); importing
 # ours at module level makes Home Assistant's loader find gridx here.
@@ -25,6 +27,8 @@ from custom_components.gridx.const import (
     CONF_WEBHOOK_ID,
     DOMAIN,
 )
+
+from .gridx_state import FakePoll, patch_poll
 
 pytest_plugins = ["tests.emulator_fixtures"]
 
@@ -67,8 +71,25 @@ def mock_config_entry() -> MockConfigEntry:
 
 
 @pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Store snapshots the Home Assistant way, in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def poll() -> Generator[FakePoll | None]:
+    """What the setup poll of gateways and appliances sees: an empty account.
+
+    A test module overrides this fixture to poll something else, or yields
+    None to poll for real (the emulator).
+    """
+    with patch_poll() as fake:
+        yield fake
+
+
+@pytest.fixture
 async def init_integration(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, poll: FakePoll | None
 ) -> MockConfigEntry:
     """Set up the gridX integration with the mock entry."""
     mock_config_entry.add_to_hass(hass)

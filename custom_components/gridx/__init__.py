@@ -9,16 +9,23 @@ from homeassistant.components.webhook import (
     async_register as webhook_register,
     async_unregister as webhook_unregister,
 )
-from homeassistant.const import CONF_API_TOKEN
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_API_TOKEN, Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .api.client import DEFAULT_BASE_URL, GridxClient
+from .api.event_types import EventType
 from .api.models import GridxEvent
-from .bus import async_fire_gridx_event
-from .const import CONF_API_BASE, CONF_SECRETS, CONF_WEBHOOK_ID, DOMAIN
+from .const import CONF_API_BASE, CONF_SECRETS, CONF_WEBHOOK_ID, DOMAIN, signal_event
+from .coordinator import GridxDataUpdateCoordinator
+from .registration import GridxRegistration, async_remove_registration
 from .runtime import GridxConfigEntry, GridxRuntimeData
+from .store import GridxStore, async_remove_store
 from .webhook import async_create_handler
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> bool:
@@ -28,10 +35,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
         async_get_clientsession(hass),
         base_url=entry.data.get(CONF_API_BASE, DEFAULT_BASE_URL),
     )
-    entry.runtime_data = GridxRuntimeData(client=client)
-
-    def _process(event: GridxEvent) -> None:
-        async_fire_gridx_event(hass, entry.entry_id, event)
+    store = GridxStore(hass, entry.entry_id)
+    await store.async_load()
+    coordinator = GridxDataUpdateCoordinator(hass, entry, client, store)
+    entry.runtime_data = GridxRuntimeData(
+        client=client, store=store, coordinator=coordinator
+    )
 
     webhook_id: str = entry.data[CONF_WEBHOOK_ID]
     # Registered after runtime_data is set: a delivery can arrive at once.
@@ -40,17 +49,71 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
         DOMAIN,
         entry.title,
         webhook_id,
-        async_create_handler(partial(_secrets, entry), _process),
+        async_create_handler(partial(_secrets, entry), store.async_handle_event),
         local_only=False,
         allowed_methods=[METH_POST],
     )
     entry.async_on_unload(partial(webhook_unregister, hass, webhook_id))
+
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+
+    # After the webhook exists: make gridX hold a registration for its URL.
+    # Runs in a task, retries by itself and never fails the setup.
+    registration = GridxRegistration(hass, entry, client)
+    entry.runtime_data.registration = registration
+    registration.async_start()
+
+    # The first poll seeds connectivity and discovers devices. A failure
+    # does not fail the setup (webhooks work without it); a 401 starts
+    # reauth. The listener keeps the coordinator polling on its interval.
+    entry.async_on_unload(coordinator.async_add_listener(_keep_polling))
+    await coordinator.async_refresh()
+
+    @callback
+    def _refresh_on_new_gateway(event: GridxEvent) -> None:
+        # A new gateway's appliances are read in the background, never
+        # before the webhook has answered.
+        if event.event_type is EventType.GATEWAY_CREATE:
+            entry.async_create_background_task(
+                hass, coordinator.async_request_refresh(), "gridx refresh"
+            )
+
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, signal_event(entry.entry_id), _refresh_on_new_gateway
+        )
+    )
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> bool:
-    """Unload a config entry; the webhook is unregistered by its unload hook."""
+    """Unload a config entry; the webhook is unregistered by its unload hook.
+
+    The registration at gridX is kept: deliveries resume after a reload.
+    """
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.store.async_save()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> None:
+    """Delete the gridX registration and the cloudhook of a removed entry."""
+    await async_remove_store(hass, entry.entry_id)
+    await async_remove_registration(hass, entry)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: GridxConfigEntry, device: dr.AnyDeviceEntry
+) -> bool:
+    """Let the user remove a gridX device; it returns if gridX reports it again."""
+    entry.runtime_data.store.async_forget_device(device)
     return True
+
+
+@callback
+def _keep_polling() -> None:
+    """Do nothing: entities follow the store, not the coordinator."""
 
 
 def _secrets(entry: GridxConfigEntry) -> list[str]:

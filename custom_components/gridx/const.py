@@ -26,6 +26,18 @@ CONF_WEBHOOK_URL: Final = "webhook_url"
 CONF_SUBSCRIPTION_ID: Final = "subscription_id"
 CONF_RULE_IDS: Final = "rule_ids"
 CONF_PREVIOUS_URLS: Final = "previous_urls"
+# The collapsible "advanced" section of the user step.
+CONF_ADVANCED: Final = "advanced"
+
+# Registration methods: what the user asks for, and (stored) what is used.
+METHOD_AUTOMATIC: Final = "automatic"
+METHOD_SUBSCRIPTION: Final = "subscription"
+METHOD_RULES: Final = "rules"
+REGISTRATION_METHODS: Final = (METHOD_AUTOMATIC, METHOD_SUBSCRIPTION, METHOD_RULES)
+# Webhook secrets kept per entry (newest last), and earlier URLs remembered
+# so their registrations can be recognised as ours and deleted.
+MAX_SECRETS: Final = 5
+MAX_PREVIOUS_URLS: Final = 5
 
 # The largest body the webhook reads; gridX events are small JSON objects.
 MAX_BODY_BYTES: Final = 64 * 1024

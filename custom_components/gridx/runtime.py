@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from homeassistant.config_entries import ConfigEntry
 
 from .api.client import GridxClient
+from .coordinator import GridxDataUpdateCoordinator
+from .registration import GridxRegistration
+from .store import GridxStore
 
 
 @dataclass(slots=True)
@@ -12,6 +15,12 @@ class GridxRuntimeData:
     """What a loaded gridX entry holds while it runs."""
 
     client: GridxClient
+    # The per-entry state (resources, stamped states, dedupe cache).
+    store: GridxStore
+    # The slow polling reconcile of gateways and appliances.
+    coordinator: GridxDataUpdateCoordinator
+    # Keeps the gridX subscription or rules in line; set once setup starts it.
+    registration: GridxRegistration | None = None
 
 
 type GridxConfigEntry = ConfigEntry[GridxRuntimeData]
