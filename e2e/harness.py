@@ -1,0 +1,287 @@
+"""Start a real Home Assistant and the gridX emulator, and talk to them.
+
+Only the standard library: the processes under test are driven over HTTP on
+127.0.0.1, the way a browser and gridX would reach them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+import json
+import os
+from pathlib import Path
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = Path(__file__).resolve().parents[1]
+HTTP_STORAGE = {
+    "version": 2,
+    "minor_version": 2,
+    "key": "http",
+    "data": {
+        "stable": {
+            "server_host": ["127.0.0.1"],
+            "server_port": 0,
+            "cors_allowed_origins": ["https://cast.home-assistant.io"],
+            "login_attempts_threshold": -1,
+            "ip_ban_enabled": True,
+            "ssl_profile": "modern",
+            "use_x_frame_options": True,
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "error": None,
+            "error_message": None,
+        },
+        "pending": None,
+        "yaml_migration_done": True,
+    },
+}
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class HttpError(Exception):
+    """A request answered with an error status."""
+
+    def __init__(self, status: int, body: str) -> None:
+        """Keep the status and body."""
+        super().__init__(f"HTTP {status}: {body[:500]}")
+        self.status = status
+        self.body = body
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    json_body: Any = None,
+    form: dict[str, str] | None = None,
+    token: str | None = None,
+    timeout: float = 10,
+) -> Any:
+    """Send one request; return the decoded JSON answer, else its text, or None."""
+    headers = {}
+    data = None
+    if json_body is not None:
+        data = json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
+    elif form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - loopback only
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+            raw = resp.read()
+    except urllib.error.HTTPError as err:
+        raise HttpError(err.code, err.read().decode(errors="replace")) from None
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:  # e.g. a rendered template that is plain text
+        return raw.decode()
+
+
+def wait_for(check: Any, *, timeout: float, interval: float = 0.25, what: str) -> Any:
+    """Poll ``check()`` until it returns something truthy, or fail."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            if result := check():
+                return result
+        except (OSError, HttpError) as err:
+            last_error = err
+        time.sleep(interval)
+    raise AssertionError(
+        f"timed out after {timeout} s waiting for {what} ({last_error})"
+    )
+
+
+@dataclass
+class Process:
+    """A child process whose output goes to a log file."""
+
+    name: str
+    args: list[str]
+    log: Path
+    env: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start it in its own session, so stopping it stops its children."""
+        handle = self.log.open("wb")
+        self.proc = subprocess.Popen(  # noqa: S603 - fixed argument lists
+            self.args,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 20 s."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
+@dataclass
+class Stack:
+    """Home Assistant plus the emulator, on free loopback ports."""
+
+    workdir: Path
+    ha_port: int = field(default_factory=free_port)
+    emulator_port: int = field(default_factory=free_port)
+    gridx_token: str = "gxp_e2e_token"
+    access_token: str = ""
+    hass: Process | None = None
+    emulator: Process | None = None
+
+    @property
+    def ha_url(self) -> str:
+        """Home Assistant's base URL."""
+        return f"http://127.0.0.1:{self.ha_port}"
+
+    @property
+    def emulator_url(self) -> str:
+        """The emulator's base URL (the API base for the integration)."""
+        return f"http://127.0.0.1:{self.emulator_port}"
+
+    def prepare(self) -> Path:
+        """Write a config dir like scripts/develop's, on this stack's ports."""
+        config = self.workdir / "config"
+        (config / ".storage").mkdir(parents=True)
+        shutil.copy(ROOT / "config" / "configuration.yaml", config)
+        (config / "automations.yaml").write_text("[]\n")
+        (config / "custom_components").symlink_to(ROOT / "custom_components")
+        storage = json.loads(json.dumps(HTTP_STORAGE))
+        storage["data"]["stable"]["server_port"] = self.ha_port
+        (config / ".storage" / "http").write_text(json.dumps(storage))
+        return config
+
+    def start(self, *, scenario_interval: float = 1.0) -> None:
+        """Start the emulator (scenario mode) and hass, and wait for both."""
+        config = self.prepare()
+        self.emulator = Process(
+            "emulator",
+            [
+                sys.executable,
+                "-m",
+                "gridx_emulator",
+                "--port",
+                str(self.emulator_port),
+                "--token",
+                self.gridx_token,
+                "--scenario",
+                "--interval",
+                str(scenario_interval),
+                "--seed",
+                "7",
+                "--retry-base-delay",
+                "0.2",
+            ],
+            self.workdir / "emulator.log",
+        )
+        self.emulator.start()
+        self.hass = Process(
+            "hass",
+            [sys.executable, "-m", "homeassistant", "-c", str(config), "--skip-pip"],
+            self.workdir / "hass.out",
+            env={"GRIDX_HA_URL": self.ha_url},
+        )
+        self.hass.start()
+        self._wait_emulator()
+        wait_for(
+            lambda: request("GET", f"{self.ha_url}/manifest.json"),
+            timeout=90,
+            what="Home Assistant's HTTP server",
+        )
+        wait_for(
+            lambda: "Home Assistant initialized" in self.ha_log(),
+            timeout=90,
+            what="Home Assistant to finish starting",
+        )
+
+    def _wait_emulator(self) -> None:
+        def ready() -> bool:
+            with contextlib.suppress(HttpError):  # 401 without a token: it is up
+                request("GET", f"{self.emulator_url}/user")
+            return True
+
+        wait_for(ready, timeout=30, what="the emulator")
+
+    def ha_log(self) -> str:
+        """Home Assistant's log file so far."""
+        path = self.workdir / "config" / "home-assistant.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def onboard(self) -> str:
+        """Create the owner over the onboarding API and return an access token."""
+        client_id = f"{self.ha_url}/"
+        user = request(
+            "POST",
+            f"{self.ha_url}/api/onboarding/users",
+            json_body={
+                "client_id": client_id,
+                "name": "E2E Owner",
+                "username": "owner",
+                "password": "e2e-password-123",
+                "language": "en",
+            },
+        )
+        tokens = request(
+            "POST",
+            f"{self.ha_url}/auth/token",
+            form={
+                "grant_type": "authorization_code",
+                "code": user["auth_code"],
+                "client_id": client_id,
+            },
+        )
+        self.access_token = tokens["access_token"]
+        return self.access_token
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        """Call Home Assistant's REST API as the owner."""
+        return request(
+            method, f"{self.ha_url}{path}", json_body=body, token=self.access_token
+        )
+
+    def gridx(self, method: str, path: str) -> Any:
+        """Call the emulator's REST API with the demo token."""
+        req = urllib.request.Request(  # noqa: S310 - loopback only
+            f"{self.emulator_url}{path}",
+            headers={"Authorization": f"Token {self.gridx_token}"},
+            method=method,
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+            return json.loads(resp.read() or b"null")
+
+    def stop(self) -> None:
+        """Stop both processes."""
+        for proc in (self.hass, self.emulator):
+            if proc is not None:
+                proc.stop()

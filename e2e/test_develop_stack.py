@@ -1,0 +1,152 @@
+"""The README's story, end to end, against a real hass process.
+
+Onboard, add gridX through the config-flow REST API (what the UI calls) with
+the emulator's token, watch the demo scenario change the gateway and EV
+sensors, build the "EV plugged in" device-trigger automation and see it
+fire, then delete the entry and find nothing left at the emulator.
+"""
+
+import time
+from typing import Any
+
+import pytest
+
+from .harness import Stack, wait_for
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def _template(stack: Stack, template: str) -> Any:
+    """Render a template; the API answers JSON when the result is JSON."""
+    return stack.api("POST", "/api/template", {"template": template})
+
+
+def _entities(stack: Stack) -> list[str]:
+    return list(_template(stack, "{{ integration_entities('gridx') | list | tojson }}"))
+
+
+def _find(stack: Stack, device_class: str, keyword: str) -> str:
+    for entity_id in _entities(stack):
+        if not entity_id.startswith("binary_sensor."):
+            continue
+        state = stack.api("GET", f"/api/states/{entity_id}")
+        attrs = state["attributes"]
+        if attrs.get("device_class") == device_class and keyword in entity_id:
+            return entity_id
+    return ""
+
+
+def test_readme_story(stack: Stack) -> None:
+    """From onboarding to removal, through real HTTP only."""
+    stack.onboard()
+
+    # Settings -> Devices & services -> Add integration -> gridX.
+    flow = stack.api(
+        "POST",
+        "/api/config/config_entries/flow",
+        {"handler": "gridx", "show_advanced_options": True},
+    )
+    assert flow["type"] == "form"
+    assert flow["step_id"] == "user"
+    flow = stack.api(
+        "POST",
+        f"/api/config/config_entries/flow/{flow['flow_id']}",
+        {
+            "api_token": stack.gridx_token,
+            "advanced": {
+                "api_base": stack.emulator_url,
+                "registration_method": "automatic",
+            },
+        },
+    )
+    assert flow["type"] == "form", flow
+    assert flow["step_id"] == "event_types"
+    default_types = next(
+        field for field in flow["data_schema"] if field["name"] == "event_types"
+    )["default"]
+    flow = stack.api(
+        "POST",
+        f"/api/config/config_entries/flow/{flow['flow_id']}",
+        {"event_types": default_types},
+    )
+    assert flow["type"] == "create_entry", flow
+    entry_id = flow["result"]["entry_id"]
+
+    entries = stack.api("GET", "/api/config/config_entries/entry?domain=gridx")
+    assert [(e["entry_id"], e["state"]) for e in entries] == [(entry_id, "loaded")]
+
+    # gridX now holds exactly one subscription, pointing at our webhook.
+    user = stack.gridx("GET", "/user")
+    subscriptions = stack.gridx("GET", f"/accounts/{user['accountID']}/webhooks")
+    assert len(subscriptions) == 1
+    assert subscriptions[0]["targetURL"].startswith(f"{stack.ha_url}/api/webhook/")
+    assert subscriptions[0]["active"] is True
+
+    # The scenario makes the gateway connectivity and EV plugged sensors change.
+    gateway = wait_for(
+        lambda: _find(stack, "connectivity", "gridbox"),
+        timeout=30,
+        what="the gateway connectivity sensor",
+    )
+    plugged = wait_for(
+        lambda: _find(stack, "plug", ""), timeout=60, what="the EV plugged sensor"
+    )
+    seen: dict[str, set[str]] = {gateway: set(), plugged: set()}
+
+    def both_changed() -> bool:
+        for entity_id, states in seen.items():
+            states.add(stack.api("GET", f"/api/states/{entity_id}")["state"])
+        return all({"on", "off"} <= states for states in seen.values())
+
+    wait_for(both_changed, timeout=90, interval=0.2, what=f"on and off in {seen}")
+
+    # The automation editor's device trigger "EV plugged in" fires.
+    device_id = str(_template(stack, f"{{{{ device_id('{plugged}') }}}}"))
+    assert len(device_id) == 32
+    stack.api(
+        "POST",
+        "/api/config/automation/config/e2e_ev_plugged",
+        {
+            "id": "e2e_ev_plugged",
+            "alias": "EV plugged in",
+            "triggers": [
+                {
+                    "trigger": "device",
+                    "domain": "gridx",
+                    "device_id": device_id,
+                    "type": "ev_plugged",
+                }
+            ],
+            "actions": [{"event": "e2e_ev_plugged"}],
+            "mode": "queued",
+        },
+    )
+    started = time.time()
+    wait_for(
+        lambda: stack.api("GET", "/api/states/automation.ev_plugged_in")[
+            "attributes"
+        ].get("last_triggered"),
+        timeout=90,
+        what="the EV plugged in automation to fire",
+    )
+    assert time.time() - started < 90
+
+    # The gridx_event deliveries show in the logbook of the EV device.
+    logbook = stack.api("GET", "/api/logbook")
+    assert any(item.get("domain") == "gridx" for item in logbook), logbook[-5:]
+
+    # Nothing from the integration logged an error.
+    errors = [
+        line
+        for line in stack.ha_log().splitlines()
+        if " ERROR " in line and "custom_components.gridx" in line
+    ]
+    assert errors == []
+
+    # Deleting the entry deletes the registration at gridX.
+    stack.api("DELETE", f"/api/config/config_entries/entry/{entry_id}")
+    assert stack.gridx("GET", f"/accounts/{user['accountID']}/webhooks") == []
+    rules = stack.gridx(
+        "GET", f"/accounts/{user['accountID']}/users/{user['id']}/notifications/rules"
+    )
+    assert rules == []
