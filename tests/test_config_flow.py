@@ -159,9 +159,9 @@ class CloudMock:
 def cloud_active() -> Generator[CloudMock]:
     """Pretend Nabu Casa is subscribed and connected.
 
-    Home Assistant's cloud package cannot be imported with the test
-    requirements (it pulls in camera and Assist), so the integration's thin
-    `nabucasa` module is patched instead of `homeassistant.components.cloud`.
+    The integration reaches Nabu Casa only through its thin `nabucasa`
+    module, which tests/test_registration.py checks against Home Assistant's
+    real cloud helpers; here that module stands in for a subscribed account.
     """
     with (
         patch(f"{NABUCASA}.active", return_value=True) as active,

@@ -1,11 +1,8 @@
 """Tests for the gridX registration lifecycle against the local emulator."""
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from datetime import timedelta
-from enum import Enum
 import logging
-import sys
-import types
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -15,11 +12,13 @@ from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
+    async_mock_cloud_connection_status,
 )
 
 from custom_components.gridx import nabucasa
@@ -618,52 +617,47 @@ async def test_nabucasa_without_cloud(hass: HomeAssistant) -> None:
 
 
 async def test_nabucasa_with_cloud(hass: HomeAssistant) -> None:
-    """With cloud loaded, calls go to Home Assistant's cloud helpers.
+    """With cloud loaded, calls go to Home Assistant's real cloud helpers.
 
-    The real package cannot be imported with the test requirements, so a
-    stand-in with the same helper names is used.
+    The helpers that need a Nabu Casa account are patched, as core's own
+    tests do; connection and cloudhook changes travel over the real
+    dispatcher signals.
     """
+    from homeassistant.components import cloud
 
-    class CloudNotAvailable(Exception):  # noqa: N818 - Home Assistant's name
-        pass
-
-    class State(Enum):
-        CLOUD_CONNECTED = "cloud_connected"
-        CLOUD_DISCONNECTED = "cloud_disconnected"
-
-    listeners: dict[str, Callable[..., None]] = {}
-    fake = types.SimpleNamespace(
-        CloudNotAvailable=CloudNotAvailable,
-        CloudConnectionState=State,
-        async_active_subscription=lambda hass: True,
-        async_is_connected=lambda hass: True,
-        async_get_or_create_cloudhook=AsyncMock(
-            side_effect=["https://c/1", CloudNotAvailable]
-        ),
-        async_delete_cloudhook=AsyncMock(side_effect=CloudNotAvailable),
-        async_listen_connection_change=lambda hass, cb: (
-            listeners.setdefault("c", cb) and print
-        ),
-        async_listen_cloudhook_change=lambda hass, wid, cb: (
-            listeners.setdefault("h", cb) and print
-        ),
-    )
     hass.config.components.add("cloud")
-    with patch.dict(sys.modules, {"homeassistant.components.cloud": fake}):
-        from homeassistant import components
+    with (
+        patch.object(cloud, "async_active_subscription", return_value=True),
+        patch.object(cloud, "async_is_connected", return_value=True),
+        patch.object(
+            cloud,
+            "async_get_or_create_cloudhook",
+            AsyncMock(side_effect=["https://c/1", cloud.CloudNotAvailable]),
+        ),
+        patch.object(
+            cloud,
+            "async_delete_cloudhook",
+            AsyncMock(side_effect=cloud.CloudNotAvailable),
+        ) as delete,
+    ):
+        assert nabucasa.active(hass) is True
+        assert nabucasa.connected(hass) is True
+        assert await nabucasa.async_get_or_create_cloudhook(hass, "w") == "https://c/1"
+        assert await nabucasa.async_get_or_create_cloudhook(hass, "w") is None
+        await nabucasa.async_delete_cloudhook(hass, "w")
+        delete.assert_awaited_once_with(hass, "w")
 
-        with patch.object(components, "cloud", fake, create=True):
-            assert nabucasa.active(hass) is True
-            assert nabucasa.connected(hass) is True
-            assert (
-                await nabucasa.async_get_or_create_cloudhook(hass, "w") == "https://c/1"
-            )
-            assert await nabucasa.async_get_or_create_cloudhook(hass, "w") is None
-            await nabucasa.async_delete_cloudhook(hass, "w")
-            seen: list[Any] = []
-            assert len(nabucasa.async_listen(hass, "w", seen.append, seen.append)) == 2
-            listeners["c"](State.CLOUD_CONNECTED)
-            listeners["c"](State.CLOUD_DISCONNECTED)
-            listeners["h"]({"cloudhook_url": "https://c/2"})
-            listeners["h"](None)
+    seen: list[Any] = []
+    unsubs = nabucasa.async_listen(hass, "w", seen.append, seen.append)
+    assert len(unsubs) == 2
+    async_mock_cloud_connection_status(hass, True)
+    async_mock_cloud_connection_status(hass, False)
+    signal = cloud._SIGNAL_CLOUDHOOKS_UPDATED
+    async_dispatcher_send(hass, signal, {"w": {"cloudhook_url": "https://c/2"}})
+    async_dispatcher_send(hass, signal, {"other": {"cloudhook_url": "https://x"}})
+    await hass.async_block_till_done()
+    for unsub in unsubs:
+        unsub()
+    async_mock_cloud_connection_status(hass, True)
+    await hass.async_block_till_done()
     assert seen == [True, False, "https://c/2", None]
