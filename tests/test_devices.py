@@ -441,6 +441,18 @@ async def test_remove_config_entry_device(
     assert state_of(hass, BS, f"{ASSET_ID}_ev_plugged").state == STATE_OFF
 
 
+async def test_remove_device_of_unloaded_entry(
+    hass: HomeAssistant, init_integration: MockConfigEntry, post_webhook: PostWebhook
+) -> None:
+    """An unloaded entry refuses: its stored catalogue would bring the device back."""
+    await post_webhook(load_event("ev_plugged.json"))
+    await hass.async_block_till_done()
+    device = get_device(hass, ASSET_ID)
+    assert device is not None
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert not await async_remove_config_entry_device(hass, init_integration, device)
+
+
 @pytest.fixture
 def other_entry(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry

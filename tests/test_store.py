@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 import homeassistant.util.dt as dt_util
@@ -152,6 +153,30 @@ async def test_pipeline_order_and_dedupe(
     gateway = store.get(ResourceKind.GATEWAY, GATEWAY_ID)
     assert gateway is not None
     assert bus[0].data["device_id"] == gateway.device_id
+
+
+async def test_failed_event_is_not_a_duplicate(
+    hass: HomeAssistant, store: GridxStore
+) -> None:
+    """An event whose processing failed (the webhook answers 500) is retried.
+
+    gridX delivers it again; the retry must be applied, not dropped as a
+    duplicate of the failed attempt.
+    """
+    bus = async_capture_events(hass, EVENT_GRIDX)
+    body = event("gateway/offline", gateway_data(), time=at(1))
+    with (
+        patch.object(store, "_apply_event", side_effect=RuntimeError("boom")),
+        pytest.raises(RuntimeError),
+    ):
+        handle(store, body)
+    assert store.stats.events_received == 0
+    handle(store, body)
+    await hass.async_block_till_done()
+    assert store.stats.duplicates == 0
+    assert store.stats.events_received == 1
+    assert store.value(ResourceKind.GATEWAY, GATEWAY_ID, StateKey.CONNECTED) is False
+    assert len(bus) == 1
 
 
 async def test_staleness_per_attribute(hass: HomeAssistant, store: GridxStore) -> None:

@@ -9,6 +9,7 @@ from homeassistant.components.webhook import (
     async_register as webhook_register,
     async_unregister as webhook_unregister,
 )
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_TOKEN, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
@@ -106,7 +107,13 @@ async def async_remove_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> No
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: GridxConfigEntry, device: dr.AnyDeviceEntry
 ) -> bool:
-    """Let the user remove a gridX device; it returns if gridX reports it again."""
+    """Let the user remove a gridX device; it returns if gridX reports it again.
+
+    With the entry not loaded there is no store to tell; the stored catalogue
+    brings the device back at the next setup, so refuse then.
+    """
+    if entry.state is not ConfigEntryState.LOADED:
+        return False
     entry.runtime_data.store.async_forget_device(device)
     return True
 

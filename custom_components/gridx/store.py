@@ -233,6 +233,10 @@ class SeenIds:
         self._expire(now)
         return False
 
+    def discard(self, event_id: str) -> None:
+        """Forget ``event_id``, so a redelivery is processed again."""
+        self._ids.pop(event_id, None)
+
     def as_storage(self) -> list[list[str]]:
         """Return ``[[id, iso time], ...]``, oldest first."""
         return [[key, seen.isoformat()] for key, seen in self._ids.items()]
@@ -423,10 +427,16 @@ class GridxStore:
             self.stats.duplicates += 1
             LOGGER.debug("Ignored duplicate gridX event %s (%s)", event.id, event.type)
             return
+        try:
+            device_before = self.event_device_id(event)
+            changed = self._apply_event(event)
+        except Exception:
+            # The webhook answers 500 and gridX delivers again: that retry
+            # must not be taken for a duplicate.
+            self._seen.discard(event.id)
+            raise
         self.stats.events_received += 1
         self.stats.last_event_at = now
-        device_before = self.event_device_id(event)
-        changed = self._apply_event(event)
         self._schedule_save()
         self._notify(state_changed=changed)
         async_dispatcher_send(self.hass, signal_event(self.entry_id), event)
