@@ -182,9 +182,34 @@ class Stack:
         (config / ".storage" / "http").write_text(json.dumps(storage))
         return config
 
-    def start(self, *, scenario_interval: float = 1.0) -> None:
-        """Start the emulator (scenario mode) and hass, and wait for both."""
+    def start(self, *, scenario_interval: float = 1.0, emulator: bool = True) -> None:
+        """Start the emulator (scenario mode) and hass, and wait for both.
+
+        With ``emulator=False`` the caller runs an emulator on
+        ``emulator_port`` itself (the benchmark does, in-process).
+        """
         config = self.prepare()
+        if emulator:
+            self._start_emulator(scenario_interval)
+        self.hass = Process(
+            "hass",
+            [sys.executable, "-m", "homeassistant", "-c", str(config), "--skip-pip"],
+            self.workdir / "hass.out",
+            env={"GRIDX_HA_URL": self.ha_url},
+        )
+        self.hass.start()
+        wait_for(
+            lambda: request("GET", f"{self.ha_url}/manifest.json"),
+            timeout=90,
+            what="Home Assistant's HTTP server",
+        )
+        wait_for(
+            lambda: "Home Assistant initialized" in self.ha_log(),
+            timeout=90,
+            what="Home Assistant to finish starting",
+        )
+
+    def _start_emulator(self, scenario_interval: float) -> None:
         self.emulator = Process(
             "emulator",
             [
@@ -206,24 +231,7 @@ class Stack:
             self.workdir / "emulator.log",
         )
         self.emulator.start()
-        self.hass = Process(
-            "hass",
-            [sys.executable, "-m", "homeassistant", "-c", str(config), "--skip-pip"],
-            self.workdir / "hass.out",
-            env={"GRIDX_HA_URL": self.ha_url},
-        )
-        self.hass.start()
         self._wait_emulator()
-        wait_for(
-            lambda: request("GET", f"{self.ha_url}/manifest.json"),
-            timeout=90,
-            what="Home Assistant's HTTP server",
-        )
-        wait_for(
-            lambda: "Home Assistant initialized" in self.ha_log(),
-            timeout=90,
-            what="Home Assistant to finish starting",
-        )
 
     def _wait_emulator(self) -> None:
         def ready() -> bool:
@@ -263,6 +271,42 @@ class Stack:
         )
         self.access_token = tokens["access_token"]
         return self.access_token
+
+    def add_integration(self) -> dict[str, Any]:
+        """Add gridX the way the UI does; return the final flow result.
+
+        Token and API base (the emulator) in the user step, with the
+        "Advanced" section opened; then the default event types.
+        """
+        flow = self.api(
+            "POST",
+            "/api/config/config_entries/flow",
+            {"handler": "gridx", "show_advanced_options": True},
+        )
+        assert flow["type"] == "form", flow
+        assert flow["step_id"] == "user", flow
+        flow = self.api(
+            "POST",
+            f"/api/config/config_entries/flow/{flow['flow_id']}",
+            {
+                "api_token": self.gridx_token,
+                "advanced": {
+                    "api_base": self.emulator_url,
+                    "registration_method": "automatic",
+                },
+            },
+        )
+        assert flow["type"] == "form", flow
+        assert flow["step_id"] == "event_types", flow
+        defaults = next(
+            field for field in flow["data_schema"] if field["name"] == "event_types"
+        )["default"]
+        result: dict[str, Any] = self.api(
+            "POST",
+            f"/api/config/config_entries/flow/{flow['flow_id']}",
+            {"event_types": defaults},
+        )
+        return result
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         """Call Home Assistant's REST API as the owner."""

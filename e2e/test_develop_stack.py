@@ -41,34 +41,7 @@ def test_readme_story(stack: Stack) -> None:
     stack.onboard()
 
     # Settings -> Devices & services -> Add integration -> gridX.
-    flow = stack.api(
-        "POST",
-        "/api/config/config_entries/flow",
-        {"handler": "gridx", "show_advanced_options": True},
-    )
-    assert flow["type"] == "form"
-    assert flow["step_id"] == "user"
-    flow = stack.api(
-        "POST",
-        f"/api/config/config_entries/flow/{flow['flow_id']}",
-        {
-            "api_token": stack.gridx_token,
-            "advanced": {
-                "api_base": stack.emulator_url,
-                "registration_method": "automatic",
-            },
-        },
-    )
-    assert flow["type"] == "form", flow
-    assert flow["step_id"] == "event_types"
-    default_types = next(
-        field for field in flow["data_schema"] if field["name"] == "event_types"
-    )["default"]
-    flow = stack.api(
-        "POST",
-        f"/api/config/config_entries/flow/{flow['flow_id']}",
-        {"event_types": default_types},
-    )
+    flow = stack.add_integration()
     assert flow["type"] == "create_entry", flow
     entry_id = flow["result"]["entry_id"]
 
