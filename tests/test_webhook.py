@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.util.aiohttp import MockRequest
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -288,6 +289,39 @@ async def test_chunked_oversized_body(
     assert resp.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     await hass.async_block_till_done()
     assert bus_events == []
+
+
+@pytest.mark.parametrize(
+    ("pad", "status"),
+    [(0, HTTPStatus.NO_CONTENT), (MAX_BODY_BYTES, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)],
+    ids=["fits", "too-large"],
+)
+async def test_cloudhook_relay(
+    hass: HomeAssistant, bus_events: list[Event], pad: int, status: HTTPStatus
+) -> None:
+    """A delivery relayed by Nabu Casa arrives as a MockRequest without read().
+
+    This is the path cloud/client.py takes: it builds a MockRequest from the
+    relayed body and headers and calls the webhook component directly. The
+    signature still verifies over the body as received.
+    """
+    body = {**GATEWAY_ONLINE, "data": {**GATEWAY_ONLINE["data"], "pad": "x" * pad}}
+    raw = json.dumps(body).encode()
+    request = MockRequest(
+        content=raw,
+        mock_source="cloud",
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Signature": sign(raw, [SECRET]),
+        },
+        remote=None,
+    )
+    assert not hasattr(request, "read")
+    response = await webhook.async_handle_webhook(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
+    assert response.status == status
+    await hass.async_block_till_done()
+    assert len(bus_events) == (1 if status == HTTPStatus.NO_CONTENT else 0)
 
 
 async def test_only_post(hass: HomeAssistant, hass_client_no_auth: Any) -> None:
