@@ -672,11 +672,9 @@ class GridxStore:
                 model=gw.model,
                 manufacturer=gw.manufacturer,
             )
-            if gw.connection_status is not None:
-                online = gw.connection_status == CONNECTION_AVAILABLE
-                changed |= self._set(
-                    gateway, StateKey.CONNECTED, online, polled_at, Source.POLL
-                )
+            changed |= self._set_polled_connection(
+                gateway, gw.connection_status, polled_at
+            )
         for item in appliances:
             if item.id not in self._resources[ResourceKind.APPLIANCE]:
                 changed |= self._move_if_repaired(
@@ -700,11 +698,9 @@ class GridxStore:
                 appliance_type=item.appliance_type,
                 appliance_kind=item.kind,
             )
-            if item.connection_status is not None:
-                online = item.connection_status == CONNECTION_AVAILABLE
-                changed |= self._set(
-                    appliance, StateKey.CONNECTED, online, polled_at, Source.POLL
-                )
+            changed |= self._set_polled_connection(
+                appliance, item.connection_status, polled_at
+            )
         if changed:
             self._schedule_save()
         self._notify(state_changed=changed)
@@ -807,6 +803,15 @@ class GridxStore:
                 self._upsert(ResourceKind.GATEWAY, resource.gateway_id, time)
             self._sync_device(resource)
         return changed
+
+    def _set_polled_connection(
+        self, resource: GridxResource, status: str | None, polled_at: datetime
+    ) -> bool:
+        """Apply a polled ``connectionStatus``: AVAILABLE is on, anything else off."""
+        if status is None:
+            return False
+        online = status == CONNECTION_AVAILABLE
+        return self._set(resource, StateKey.CONNECTED, online, polled_at, Source.POLL)
 
     def _set(
         self,
