@@ -5,6 +5,7 @@ from http import HTTPStatus
 from typing import Any
 
 from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ICON,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
@@ -29,6 +30,7 @@ from custom_components.gridx.logbook import (
     DESCRIPTIONS,
     async_describe_events,
     describe_gridx_event,
+    logbook_icon,
 )
 
 from .conftest import PostWebhook, load_event
@@ -114,7 +116,27 @@ def test_describe(
     assert describe(Event(EVENT_GRIDX, data)) == {
         LOGBOOK_ENTRY_NAME: expected[0],
         LOGBOOK_ENTRY_MESSAGE: expected[1],
+        LOGBOOK_ENTRY_ICON: logbook_icon(data.get("type")),
     }
+
+
+@pytest.mark.parametrize(
+    ("event_type", "icon"),
+    [
+        ("ev/plugged", "mdi:car-electric"),
+        ("gateway/offline", "mdi:router-network"),
+        ("inverter/status", "mdi:solar-power-variant"),
+        (
+            "grid-signal-processor/limitation-of-power-consumption/set",
+            "mdi:transmission-tower",
+        ),
+        ("ping", "mdi:lightning-bolt-circle"),
+        (None, "mdi:lightning-bolt-circle"),
+    ],
+)
+def test_icon(event_type: str | None, icon: str) -> None:
+    """Each family of events has its own logbook icon."""
+    assert logbook_icon(event_type) == icon
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -135,6 +157,7 @@ async def test_describe_names_the_device(
     assert describe(fired[-1]) == {
         LOGBOOK_ENTRY_NAME: "Electric vehicle",
         LOGBOOK_ENTRY_MESSAGE: "plugged in",
+        LOGBOOK_ENTRY_ICON: "mdi:car-electric",
     }
     gateway = device_registry.async_get_device_by_identifier(
         (DOMAIN, GATEWAY_ID), mock_config_entry.entry_id
@@ -145,6 +168,7 @@ async def test_describe_names_the_device(
     assert describe(fired[0]) == {
         LOGBOOK_ENTRY_NAME: "Keller",
         LOGBOOK_ENTRY_MESSAGE: "was added",
+        LOGBOOK_ENTRY_ICON: "mdi:router-network",
     }
 
 

@@ -5,6 +5,10 @@ from pathlib import Path
 import re
 from typing import Any
 
+import pytest
+
+from custom_components.gridx.logbook import DEFAULT_ICON, ICONS
+
 COMPONENT = Path(__file__).parents[1] / "custom_components" / "gridx"
 
 
@@ -35,3 +39,19 @@ def test_no_references() -> None:
 def test_german_is_complete() -> None:
     """Every English string has a German one, and no German string is extra."""
     assert _keys(_load("translations/de.json")) == _keys(_load("strings.json"))
+
+
+def _icons(tree: Any) -> set[str]:
+    if isinstance(tree, dict):
+        return {icon for sub in tree.values() for icon in _icons(sub)}
+    return {tree} if isinstance(tree, str) and tree.startswith("mdi:") else set()
+
+
+def test_icons_exist_in_the_frontend() -> None:
+    """Every icon in icons.json and logbook.py is one the frontend ships."""
+    hass_frontend = pytest.importorskip("hass_frontend")
+    icon_list = Path(hass_frontend.__file__).parent / "static" / "mdi" / "iconList.json"
+    shipped = {f"mdi:{icon['name']}" for icon in json.loads(icon_list.read_text())}
+    used = _icons(_load("icons.json")) | {DEFAULT_ICON, *ICONS.values()}
+    assert len(used) > 20
+    assert used - shipped == set()

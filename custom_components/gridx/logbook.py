@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ICON,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
@@ -58,6 +59,23 @@ DESCRIPTIONS: Final[Mapping[EventType, tuple[str, str]]] = {
     EventType.PING: (NAME_GRIDX, "received a webhook test event"),
     EventType.COMMISSIONING_DONE: (NAME_GRIDX, "finished commissioning"),
 }
+
+
+# The logbook icon by the event type's family (its prefix).
+ICONS: Final[Mapping[str, str]] = {
+    "ev": "mdi:car-electric",
+    "gateway": "mdi:router-network",
+    "appliance": "mdi:solar-power-variant",
+    "inverter": "mdi:solar-power-variant",
+    "grid-signal-processor": "mdi:transmission-tower",
+}
+DEFAULT_ICON: Final = "mdi:lightning-bolt-circle"
+
+
+def logbook_icon(raw_type: object) -> str:
+    """Return the logbook icon for a gridX event type."""
+    family = raw_type.split("/", 1)[0] if isinstance(raw_type, str) else ""
+    return ICONS.get(family, DEFAULT_ICON)
 
 
 def describe_gridx_event(
@@ -118,6 +136,10 @@ def async_describe_events(
     @callback
     def async_describe_gridx_event(event: Event) -> dict[str, str]:
         name, message = describe_gridx_event(hass, event.data)
-        return {LOGBOOK_ENTRY_NAME: name, LOGBOOK_ENTRY_MESSAGE: message}
+        return {
+            LOGBOOK_ENTRY_NAME: name,
+            LOGBOOK_ENTRY_MESSAGE: message,
+            LOGBOOK_ENTRY_ICON: logbook_icon(event.data.get("type")),
+        }
 
     async_describe_event(DOMAIN, EVENT_GRIDX, async_describe_gridx_event)
