@@ -38,6 +38,9 @@ async def test_setup_unload_keeps_registration(
     assert entry.state is ConfigEntryState.LOADED
     registration = entry.runtime_data.registration
     assert isinstance(registration, GridxRegistration)
+    # gridX's test delivery (ping) arrives and verifies.
+    await emulator.join_background()
+    await hass.async_block_till_done()
     assert registration.diagnostics == {
         "method": "subscription",
         "has_webhook_url": True,
@@ -45,6 +48,8 @@ async def test_setup_unload_keeps_registration(
         "secret_count": 1,
         "retry_scheduled": False,
         "url_problem": None,
+        "delivery_verified": True,
+        "unreachable": False,
     }
     [subscription] = emulator.state.subscriptions.values()
 

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncGenerator
 from datetime import timedelta
+import json
 import logging
 from typing import Any
 from unittest.mock import AsyncMock, patch
@@ -13,6 +14,7 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+import homeassistant.util.dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -20,8 +22,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
     async_mock_cloud_connection_status,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.gridx import nabucasa
+from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
 from custom_components.gridx.const import (
     CONF_ACCOUNT_ID,
     CONF_API_BASE,
@@ -38,7 +42,7 @@ from custom_components.gridx.const import (
     DOMAIN,
     EVENT_GRIDX,
 )
-from custom_components.gridx.registration import RETRY_DELAY
+from custom_components.gridx.registration import PING_TIMEOUT, RETRY_DELAY
 from gridx_emulator import DemoIds, GridxEmulator
 
 from .emulator_fixtures import DEMO_TOKEN
@@ -136,6 +140,11 @@ async def test_round_trip(
     assert entry.state is ConfigEntryState.LOADED
     held = len(emulator.state.subscriptions) + len(emulator.state.rules)
     assert held == (1 if api_enabled else len(FEW_TYPES))
+    # A subscription is pinged once; the signed ping comes through the webhook.
+    await emulator.join_background()
+    await hass.async_block_till_done()
+    assert [e.data["type"] for e in events] == (["ping"] if api_enabled else [])
+    events.clear()
 
     event = emulator.make_event(
         "gateway/offline",
@@ -413,6 +422,74 @@ async def test_no_url_raises_issue(
     await hass.async_block_till_done()
     assert not issue_registry.async_get_issue(DOMAIN, f"no_url_{entry.entry_id}")
     assert len(emulator.state.subscriptions) == 1
+
+
+async def test_unreachable_webhook_raises_issue(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+    loaded: list,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """GridX's test delivery never arrives: a repair issue; a delivery clears it."""
+    await hass.config.async_update(external_url="http://127.0.0.1:9")  # closed
+    entry = make_entry(emulator, demo_ids)
+    await setup(hass, entry, loaded)
+    await emulator.join_background()
+    [ping] = [d for d in emulator.deliveries if d.kind == "subscription"]
+    assert ping.status is None  # connection refused, every attempt
+    issue_id = f"webhook_unreachable_{entry.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+    # Not the freezer: the emulator's retries sleep on the real loop clock.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=PING_TIMEOUT))
+    await hass.async_block_till_done()
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "webhook_unreachable"
+    assert entry.runtime_data.registration.diagnostics["unreachable"] is True
+    assert caplog.text.count("test delivery did not reach Home Assistant") == 1
+
+    # A signed delivery that does arrive (here: straight to the webhook) clears it.
+    client = await hass_client_no_auth()
+    body = json.dumps(
+        emulator.make_event(
+            "gateway/online",
+            {"gatewayID": demo_ids.gateway_id, "systemID": demo_ids.system_id},
+        )
+    ).encode()
+    resp = await client.post(
+        f"/api/webhook/{WEBHOOK_ID}",
+        data=body,
+        headers={SIGNATURE_HEADER: sign(body, entry.data[CONF_SECRETS])},
+    )
+    assert resp.status == 204
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    diagnostics = entry.runtime_data.registration.diagnostics
+    assert diagnostics["unreachable"] is False
+    assert diagnostics["delivery_verified"] is True
+
+
+async def test_ping_refused_is_not_an_issue(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    issue_registry: ir.IssueRegistry,
+    loaded: list,
+) -> None:
+    """When gridX refuses the ping request, nothing is waited for or raised."""
+    emulator.faults.add("ping_webhook", status=404)
+    entry = make_entry(emulator, demo_ids)
+    await setup(hass, entry, loaded)
+    assert len(emulator.state.subscriptions) == 1
+    # Not the freezer: the emulator's retries sleep on the real loop clock.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=PING_TIMEOUT))
+    await hass.async_block_till_done()
+    assert [key for key in issue_registry.issues if key[0] == DOMAIN] == []
+    assert entry.runtime_data.registration.diagnostics["unreachable"] is False
 
 
 async def test_https_required_issue(

@@ -31,6 +31,7 @@ from homeassistant.const import CONF_API_TOKEN, EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError
 
@@ -45,6 +46,7 @@ from .api.errors import (
     GridxRateLimitError,
     GridxServerError,
 )
+from .api.models import GridxEvent
 from .api.resources import NotificationRule, WebhookSubscription
 from .const import (
     CONF_ACCOUNT_ID,
@@ -67,6 +69,7 @@ from .const import (
     METHOD_AUTOMATIC,
     METHOD_RULES,
     METHOD_SUBSCRIPTION,
+    signal_event,
 )
 
 # Seconds before a failed reconcile is tried again (longer if gridX asks).
@@ -74,6 +77,10 @@ RETRY_DELAY: Final = 60
 # Passes of `async_remove_registration` on transient errors, and the pause.
 REMOVAL_ATTEMPTS: Final = 3
 REMOVAL_RETRY_DELAY: Final = 2.0
+# How long a test delivery (ping) may take before we tell the user that
+# gridX cannot reach this Home Assistant. gridX retries with backoff.
+PING_TIMEOUT: Final = 120
+ISSUE_UNREACHABLE: Final = "webhook_unreachable"
 # Statuses worth another try; everything else is permanent.
 TRANSIENT_ERRORS: Final = (GridxConnectionError, GridxServerError, GridxRateLimitError)
 URL_ISSUE_REASONS: Final = ("no_url", "https_required")
@@ -461,6 +468,12 @@ class GridxRegistration:
         self._retry_cancel: CALLBACK_TYPE | None = None
         self._failing = False
         self._url_problem: str | None = None
+        # The webhook URL a verified delivery last arrived on, the URL we
+        # last asked gridX to ping, and the timer waiting for that ping.
+        self._verified_url: str | None = None
+        self._pinged_url: str | None = None
+        self._ping_cancel: CALLBACK_TYPE | None = None
+        self._unreachable = False
 
     @property
     def retry_scheduled(self) -> bool:
@@ -479,6 +492,9 @@ class GridxRegistration:
             "secret_count": len(data.get(CONF_SECRETS, ())),
             "retry_scheduled": self.retry_scheduled,
             "url_problem": self._url_problem,
+            "delivery_verified": self._verified_url is not None
+            and self._verified_url == data.get(CONF_WEBHOOK_URL),
+            "unreachable": self._unreachable,
         }
 
     @callback
@@ -499,6 +515,11 @@ class GridxRegistration:
                 EVENT_CORE_CONFIG_UPDATE, self._async_core_config_updated
             )
         )
+        entry.async_on_unload(
+            async_dispatcher_connect(
+                self.hass, signal_event(entry.entry_id), self._async_delivery_verified
+            )
+        )
         self._async_schedule("start")
 
     @callback
@@ -506,6 +527,7 @@ class GridxRegistration:
         """Stop reconciling; the remote registration is kept (unload)."""
         self._active = False
         self._cancel_retry()
+        self._cancel_ping_timer()
 
     @callback
     def async_request_reconcile(self, reason: str) -> None:
@@ -572,6 +594,76 @@ class GridxRegistration:
                 new_data[CONF_CLOUDHOOK_URL] = target.cloudhook_url
             if new_data != dict(data):
                 self.hass.config_entries.async_update_entry(self.entry, data=new_data)
+            if (
+                registration.method == METHOD_SUBSCRIPTION
+                and registration.subscription_id is not None
+                and target.url not in (self._verified_url, self._pinged_url)
+            ):
+                self._pinged_url = target.url
+                await self._async_ping(
+                    data[CONF_ACCOUNT_ID], registration.subscription_id
+                )
+
+    # -- reachability: does a delivery from gridX arrive and verify? ----------------
+
+    async def _async_ping(self, account_id: str, subscription_id: str) -> None:
+        """Ask gridX for a test delivery and wait for it in the background.
+
+        A ping that arrives and verifies proves the URL, the TLS certificate
+        and the secret convention (gridx-facts §5.4). One that does not
+        arrive in time raises a repair issue; any verified delivery clears
+        it. Notification rules have no ping, so they are not checked.
+        """
+        try:
+            await self.client.ping_webhook(account_id, subscription_id)
+        except GridxApiError as err:
+            LOGGER.debug("Could not ask gridX for a test delivery: %s", err)
+            return
+        self._cancel_ping_timer()
+        self._ping_cancel = async_call_later(
+            self.hass, PING_TIMEOUT, self._async_ping_timeout
+        )
+
+    @callback
+    def _async_delivery_verified(self, event: GridxEvent) -> None:
+        """Note that a signed delivery arrived on our current URL."""
+        self._verified_url = self.entry.data.get(CONF_WEBHOOK_URL)
+        self._cancel_ping_timer()
+        if self._unreachable:
+            self._unreachable = False
+            LOGGER.info("gridX deliveries arrive again")
+            ir.async_delete_issue(
+                self.hass, DOMAIN, _issue_id(self.entry.entry_id, ISSUE_UNREACHABLE)
+            )
+
+    @callback
+    def _async_ping_timeout(self, _now: datetime) -> None:
+        """The test delivery did not arrive (or did not verify) in time."""
+        self._ping_cancel = None
+        if self._unreachable:
+            return
+        self._unreachable = True
+        LOGGER.warning(
+            "gridX's test delivery did not reach Home Assistant within %s s; "
+            "check that the external URL is public, https with a trusted "
+            "certificate, and forwards /api/webhook/ unchanged",
+            PING_TIMEOUT,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            _issue_id(self.entry.entry_id, ISSUE_UNREACHABLE),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_UNREACHABLE,
+            translation_placeholders={"title": self.entry.title},
+        )
+
+    def _cancel_ping_timer(self) -> None:
+        """Stop waiting for a test delivery."""
+        if self._ping_cancel is not None:
+            self._ping_cancel()
+            self._ping_cancel = None
 
     def _schedule_retry(self, err: GridxApiError) -> None:
         """Try again later; log the first failure only."""
