@@ -34,6 +34,7 @@ from custom_components.gridx.const import (
     CONF_PREVIOUS_URLS,
     CONF_REGISTRATION_METHOD,
     CONF_RULE_IDS,
+    CONF_SECRET_SINCE,
     CONF_SECRETS,
     CONF_SUBSCRIPTION_ID,
     CONF_USER_ID,
@@ -42,7 +43,13 @@ from custom_components.gridx.const import (
     DOMAIN,
     EVENT_GRIDX,
 )
-from custom_components.gridx.registration import PING_TIMEOUT, RETRY_DELAY
+from custom_components.gridx.registration import (
+    CHECK_INTERVAL,
+    PING_TIMEOUT,
+    RETRY_DELAY,
+    SECRET_MAX_AGE,
+    SECRET_OVERLAP,
+)
 from gridx_emulator import DemoIds, GridxEmulator
 
 from .emulator_fixtures import DEMO_TOKEN
@@ -490,6 +497,66 @@ async def test_ping_refused_is_not_an_issue(
     await hass.async_block_till_done()
     assert [key for key in issue_registry.issues if key[0] == DOMAIN] == []
     assert entry.runtime_data.registration.diagnostics["unreachable"] is False
+
+
+async def test_secret_rotation(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    loaded: list,
+) -> None:
+    """After six months the secret is rotated; after three more days the old goes.
+
+    Deliveries verify throughout: gridX signs with the old and the new secret
+    during the overlap.
+    """
+    events = async_capture_events(hass, EVENT_GRIDX)
+    entry = make_entry(emulator, demo_ids)
+    await setup(hass, entry, loaded)
+    await emulator.join_background()
+    [subscription] = emulator.state.subscriptions.values()
+    first = entry.data[CONF_SECRETS][-1]
+    assert entry.data[CONF_SECRET_SINCE] == dt_util.utcnow().isoformat()
+
+    async def tick(delta: timedelta) -> None:
+        freezer.tick(delta)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+    async def delivered() -> bool:
+        event = emulator.make_event(
+            "gateway/online",
+            {"gatewayID": demo_ids.gateway_id, "systemID": demo_ids.system_id},
+        )
+        results = await emulator.deliver(event)
+        await hass.async_block_till_done()
+        return [r.status for r in results] == [204] and events[-1].data["id"] == event[
+            "id"
+        ]
+
+    # A day short of six months: nothing happens.
+    await tick(SECRET_MAX_AGE - timedelta(days=1))
+    assert entry.data[CONF_SECRETS][-1] == first
+
+    # A failed rotation is tried again the next day.
+    emulator.faults.add("rotate_secret", status=503)
+    await tick(timedelta(days=1))
+    assert entry.data[CONF_SECRETS][-1] == first
+    await tick(CHECK_INTERVAL)
+    second = entry.data[CONF_SECRETS][-1]
+    assert second != first
+    assert entry.data[CONF_SECRETS] == [first, second]
+    assert subscription.secrets[-2:] == [first, second]
+    assert await delivered()
+    assert "Rotated the gridX webhook secret" in caplog.text
+
+    # After the three-day overlap only the new secret is accepted.
+    await tick(SECRET_OVERLAP)
+    assert entry.data[CONF_SECRETS] == [second]
+    assert await delivered()
+    assert_no_secrets_logged(caplog, DEMO_TOKEN, first, second)
 
 
 async def test_https_required_issue(

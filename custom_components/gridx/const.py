@@ -26,6 +26,8 @@ CONF_WEBHOOK_URL: Final = "webhook_url"
 CONF_SUBSCRIPTION_ID: Final = "subscription_id"
 CONF_RULE_IDS: Final = "rule_ids"
 CONF_PREVIOUS_URLS: Final = "previous_urls"
+# When the newest subscription secret took effect (ISO 8601).
+CONF_SECRET_SINCE: Final = "secret_since"  # noqa: S105 - a key name
 # The collapsible "advanced" section of the user step.
 CONF_ADVANCED: Final = "advanced"
 

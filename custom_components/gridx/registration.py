@@ -21,7 +21,7 @@ import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 import secrets
 from typing import Any, Final, Self
 
@@ -32,8 +32,9 @@ from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.helpers.network import NoURLAvailableError
+import homeassistant.util.dt as dt_util
 
 from . import nabucasa
 from .api.client import DEFAULT_BASE_URL, GridxClient
@@ -56,6 +57,7 @@ from .const import (
     CONF_PREVIOUS_URLS,
     CONF_REGISTRATION_METHOD,
     CONF_RULE_IDS,
+    CONF_SECRET_SINCE,
     CONF_SECRETS,
     CONF_SUBSCRIPTION_ID,
     CONF_USER_ID,
@@ -81,6 +83,12 @@ REMOVAL_RETRY_DELAY: Final = 2.0
 # gridX cannot reach this Home Assistant. gridX retries with backoff.
 PING_TIMEOUT: Final = 120
 ISSUE_UNREACHABLE: Final = "webhook_unreachable"
+# gridX: rotate the secret "at least every six months"; after a rotation it
+# signs with the old and the new secret for three days.
+SECRET_MAX_AGE: Final = timedelta(days=180)
+SECRET_OVERLAP: Final = timedelta(days=3)
+# How often a running entry checks its registration and its secret's age.
+CHECK_INTERVAL: Final = timedelta(days=1)
 # Statuses worth another try; everything else is permanent.
 TRANSIENT_ERRORS: Final = (GridxConnectionError, GridxServerError, GridxRateLimitError)
 URL_ISSUE_REASONS: Final = ("no_url", "https_required")
@@ -520,6 +528,9 @@ class GridxRegistration:
                 self.hass, signal_event(entry.entry_id), self._async_delivery_verified
             )
         )
+        entry.async_on_unload(
+            async_track_time_interval(self.hass, self._async_daily, CHECK_INTERVAL)
+        )
         self._async_schedule("start")
 
     @callback
@@ -528,6 +539,11 @@ class GridxRegistration:
         self._active = False
         self._cancel_retry()
         self._cancel_ping_timer()
+
+    @callback
+    def _async_daily(self, _now: datetime) -> None:
+        """Check the registration (and the secret's age) once a day."""
+        self._async_schedule("daily check")
 
     @callback
     def async_request_reconcile(self, reason: str) -> None:
@@ -592,6 +608,8 @@ class GridxRegistration:
             }
             if target.cloudhook_url is not None:
                 new_data[CONF_CLOUDHOOK_URL] = target.cloudhook_url
+            if registration.method == METHOD_SUBSCRIPTION:
+                new_data = await self._async_rotate_secret(data, new_data)
             if new_data != dict(data):
                 self.hass.config_entries.async_update_entry(self.entry, data=new_data)
             if (
@@ -603,6 +621,45 @@ class GridxRegistration:
                 await self._async_ping(
                     data[CONF_ACCOUNT_ID], registration.subscription_id
                 )
+
+    # -- the subscription secret ------------------------------------------------------
+
+    async def _async_rotate_secret(
+        self, old: Mapping[str, Any], new: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Return ``new`` with the secret rotated or retired when it is time.
+
+        A new subscription's secret starts its clock. After SECRET_MAX_AGE the
+        secret is rotated at gridX (``POST .../secret``) and the new one is
+        appended; once the three-day overlap is over, only the newest secret
+        is kept, so an old one stops being accepted when gridX stops using it.
+        A failed rotation is tried again at the next daily check.
+        """
+        now = dt_util.utcnow()
+        since = dt_util.parse_datetime(str(new.get(CONF_SECRET_SINCE) or ""))
+        if since is None or old.get(CONF_SUBSCRIPTION_ID) != new[CONF_SUBSCRIPTION_ID]:
+            return {**new, CONF_SECRET_SINCE: now.isoformat()}
+        if now - since >= SECRET_MAX_AGE:
+            try:
+                secret = await self.client.rotate_webhook_secret(
+                    new[CONF_ACCOUNT_ID], new[CONF_SUBSCRIPTION_ID]
+                )
+            except GridxApiError as err:
+                LOGGER.debug("Could not rotate the gridX webhook secret: %s", err)
+                return new
+            LOGGER.info(
+                "Rotated the gridX webhook secret; the old one is accepted for "
+                "three more days"
+            )
+            secrets = [s for s in new[CONF_SECRETS] if s != secret][-1:]
+            return {
+                **new,
+                CONF_SECRETS: [*secrets, secret],
+                CONF_SECRET_SINCE: now.isoformat(),
+            }
+        if now - since >= SECRET_OVERLAP and len(new[CONF_SECRETS]) > 1:
+            return {**new, CONF_SECRETS: new[CONF_SECRETS][-1:]}
+        return new
 
     # -- reachability: does a delivery from gridX arrive and verify? ----------------
 
