@@ -525,19 +525,7 @@ class GridxStore:
         if appliance is None:
             return changed
         changed |= created
-        changed |= self._update_info(
-            appliance,
-            time,
-            gateway_id=data.gateway_id,
-            system_id=data.system_id,
-            name=data.name,
-            model=data.model,
-            manufacturer=data.manufacturer,
-            serial_number=data.serial_number,
-            firmware=data.firmware,
-            appliance_type=data.appliance_type,
-            appliance_kind=data.kind,
-        )
+        changed |= self._update_appliance_info(appliance, data, time)
         if event_type in (EventType.APPLIANCE_ONLINE, EventType.APPLIANCE_OFFLINE):
             online = event_type is EventType.APPLIANCE_ONLINE
             changed |= self._set(
@@ -566,19 +554,7 @@ class GridxStore:
         if not ev.legacy_station:
             ev.legacy_station = True
             changed = True
-        changed |= self._update_info(
-            ev,
-            time,
-            gateway_id=data.gateway_id,
-            system_id=data.system_id,
-            name=data.name,
-            model=data.model,
-            manufacturer=data.manufacturer,
-            serial_number=data.serial_number,
-            firmware=data.firmware,
-            appliance_type=data.appliance_type,
-            appliance_kind=data.kind,
-        )
+        changed |= self._update_appliance_info(ev, data, time)
         changed |= self._set(ev, StateKey.PLUGGED, True, time, Source.PUSH)
         return changed
 
@@ -774,6 +750,24 @@ class GridxStore:
         self._pending_new.append(resource)
         LOGGER.debug("New gridX %s %s", kind, resource_id)
         return resource, True
+
+    def _update_appliance_info(
+        self, resource: GridxResource, data: ApplianceEventData, time: datetime
+    ) -> bool:
+        """Update a resource's device info from appliance event data."""
+        return self._update_info(
+            resource,
+            time,
+            gateway_id=data.gateway_id,
+            system_id=data.system_id,
+            name=data.name,
+            model=data.model,
+            manufacturer=data.manufacturer,
+            serial_number=data.serial_number,
+            firmware=data.firmware,
+            appliance_type=data.appliance_type,
+            appliance_kind=data.kind,
+        )
 
     def _update_info(
         self, resource: GridxResource, time: datetime, **info: str | None
