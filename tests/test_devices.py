@@ -2,6 +2,7 @@
 
 from collections.abc import Generator
 from http import HTTPStatus
+import json
 from typing import Any
 
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN, Platform
@@ -9,11 +10,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.gridx import async_remove_config_entry_device
+from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
 from custom_components.gridx.const import DOMAIN, ResourceKind
 
-from .conftest import PostWebhook, load_event
+from .conftest import SECRET, WEBHOOK_ID, PostWebhook, load_event
 from .gridx_state import (
     APPLIANCE_ID,
     ASSET_ID,
@@ -439,6 +442,35 @@ async def test_remove_config_entry_device(
     await hass.async_block_till_done()
     assert get_device(hass, ASSET_ID) is not None
     assert state_of(hass, BS, f"{ASSET_ID}_ev_plugged").state == STATE_OFF
+
+
+@pytest.mark.parametrize(
+    ("language", "name"), [("en", "Electric vehicle"), ("de", "Elektrofahrzeug")]
+)
+@pytest.mark.usefixtures("poll")
+async def test_nameless_ev_device_name_is_translated(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    language: str,
+    name: str,
+) -> None:
+    """A vehicle's device (gridX sends no name) is named in HA's language."""
+    await hass.config.async_update(language=language)
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    client = await hass_client_no_auth()
+    body = json.dumps(load_event("ev_plugged.json")).encode()
+    resp = await client.post(
+        f"/api/webhook/{WEBHOOK_ID}",
+        data=body,
+        headers={SIGNATURE_HEADER: sign(body, [SECRET])},
+    )
+    assert resp.status == HTTPStatus.NO_CONTENT
+    await hass.async_block_till_done()
+    device = get_device(hass, ASSET_ID)
+    assert device is not None
+    assert device.name == name
 
 
 async def test_remove_device_of_unloaded_entry(

@@ -13,7 +13,15 @@ from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 
 from .const import DOMAIN, ResourceKind, signal_state
 from .runtime import GridxConfigEntry
-from .store import GridxResource, GridxStore, Source, Stamped, StateKey, device_name
+from .store import (
+    GridxResource,
+    GridxStore,
+    Source,
+    Stamped,
+    StateKey,
+    device_name,
+    device_translation_key,
+)
 
 # Polled entities (connectivity) become unavailable after this many polls
 # in a row failed, unless a push updated them after the failures began.
@@ -28,7 +36,10 @@ def resource_device_info(
     resource = store.device_info_source(kind, resource_id)
     if resource is None:
         return info
-    info["name"] = device_name(resource)
+    if (key := device_translation_key(resource)) is not None:
+        info["translation_key"] = key
+    else:
+        info["name"] = device_name(resource)
     for key, value in (
         ("manufacturer", resource.manufacturer),
         ("model", resource.model),

@@ -858,6 +858,7 @@ class GridxStore:
             config_entry_id=self.entry_id,
             identifiers={(DOMAIN, resource.id)},
             name=device_name(info),
+            translation_key=device_translation_key(info),
             manufacturer=info.manufacturer,
             model=info.model,
             serial_number=info.serial_number,
@@ -962,8 +963,23 @@ async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
     ).async_remove()
 
 
+def device_translation_key(resource: GridxResource) -> str | None:
+    """Return the translation key of a nameless EV's device name, else None.
+
+    gridX sends no name for a vehicle or a legacy charging station, so their
+    device names come from strings.json (``device.ev``/``charging_station``).
+    """
+    if resource.name or resource.kind is not ResourceKind.EV:
+        return None
+    return "charging_station" if resource.legacy_station else "ev"
+
+
 def device_name(resource: GridxResource) -> str:
-    """Return the device name: the given name, else a descriptive fallback."""
+    """Return the device name: the given name, else a descriptive fallback.
+
+    The English fallback of a nameless EV is only used where no translation
+    is available; see `device_translation_key`.
+    """
     if resource.name:
         return resource.name
     if resource.kind is ResourceKind.GATEWAY:
@@ -995,4 +1011,5 @@ __all__ = [
     "StoreStats",
     "async_remove_store",
     "device_name",
+    "device_translation_key",
 ]
