@@ -26,6 +26,7 @@ from custom_components.gridx.const import (
     CONF_USER_ID,
     CONF_WEBHOOK_ID,
     DOMAIN,
+    ENTRY_MINOR_VERSION,
 )
 
 from .gridx_state import FakePoll, patch_poll
@@ -60,6 +61,7 @@ def mock_config_entry() -> MockConfigEntry:
         domain=DOMAIN,
         title="gridX",
         unique_id=ACCOUNT_ID,
+        minor_version=ENTRY_MINOR_VERSION,
         data={
             CONF_WEBHOOK_ID: WEBHOOK_ID,
             CONF_SECRETS: [SECRET],

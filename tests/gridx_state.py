@@ -13,7 +13,8 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.gridx.api.client import GridxClient
 from custom_components.gridx.api.resources import Appliance, Gateway
-from custom_components.gridx.const import DOMAIN
+from custom_components.gridx.const import DOMAIN, ResourceKind
+from custom_components.gridx.identity import device_identifier
 
 # The ids the event fixtures use.
 GATEWAY_ID = "b71e4c02-5d3a-4f8e-a6b9-1c2d3e4f5a60"
@@ -75,10 +76,27 @@ def ev_data(asset_id: str = ASSET_ID, **extra: Any) -> dict[str, Any]:
 
 
 def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str:
-    """Return the entity id of a gridX entity by unique id (asserting it exists)."""
-    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
-    assert found is not None, f"no {platform} entity {unique_id}"
-    return found
+    """Return the entity id of a gridX entity by unique id (asserting it exists).
+
+    ``unique_id`` may be the full unique id, or ``f"{resource_id}_{key}"``:
+    then the account (any gridX entry's) and the kind are filled in, as
+    `identity.entity_unique_id` does, and exactly one entity must match.
+    """
+    ent_reg = er.async_get(hass)
+    if found := ent_reg.async_get_entity_id(platform, DOMAIN, unique_id):
+        return found
+    matches = {
+        found
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for kind in ResourceKind
+        if (
+            found := ent_reg.async_get_entity_id(
+                platform, DOMAIN, f"{entry.unique_id}_{kind}_{unique_id}"
+            )
+        )
+    }
+    assert len(matches) == 1, f"no single {platform} entity {unique_id}: {matches}"
+    return matches.pop()
 
 
 def state_of(hass: HomeAssistant, platform: str, unique_id: str) -> State:
@@ -162,8 +180,27 @@ def demo_poll() -> FakePoll:
     )
 
 
-def get_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
-    """Return the one gridX device with ``identifier`` (of any entry), or None."""
-    devices = dr.async_get(hass).async_get_devices(identifiers={(DOMAIN, identifier)})
-    assert len(devices) <= 1
-    return devices[0] if devices else None
+def device_identifiers(
+    hass: HomeAssistant, resource_id: str, kind: ResourceKind | None = None
+) -> set[tuple[str, str]]:
+    """Return the identifiers a resource's device may have, for every entry."""
+    kinds = list(ResourceKind) if kind is None else [kind]
+    return {
+        device_identifier(entry.unique_id or entry.entry_id, each, resource_id)
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        for each in kinds
+    }
+
+
+def get_device(
+    hass: HomeAssistant, resource_id: str, kind: ResourceKind | None = None
+) -> dr.DeviceEntry | None:
+    """Return the one gridX device of a resource id (of any entry), or None."""
+    dev_reg = dr.async_get(hass)
+    devices = {
+        device.id: device
+        for identifier in device_identifiers(hass, resource_id, kind)
+        for device in dev_reg.async_get_devices(identifiers={identifier})
+    }
+    assert len(devices) <= 1, devices
+    return next(iter(devices.values()), None)

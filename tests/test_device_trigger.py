@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import (
     async_mock_service,
 )
 
-from custom_components.gridx.const import DOMAIN
+from custom_components.gridx.const import DOMAIN, ResourceKind
 from custom_components.gridx.device_trigger import (
     APPLIANCE_TRIGGERS,
     EV_TRIGGERS,
@@ -29,8 +29,9 @@ from custom_components.gridx.device_trigger import (
     TRIGGERS,
     async_device_trigger_types,
 )
+from custom_components.gridx.identity import device_identifier
 
-from .conftest import PostWebhook, load_event
+from .conftest import ACCOUNT_ID, PostWebhook, load_event
 from .gridx_state import (
     APPLIANCE_ID,
     ASSET_ID,
@@ -41,6 +42,7 @@ from .gridx_state import (
     entity_id,
     ev_data,
     event,
+    get_device,
     patch_poll,
 )
 from .test_burst import BATCH, DUPLICATES, UNIQUE, build_burst
@@ -71,10 +73,9 @@ async def _post(hass: HomeAssistant, post_webhook: PostWebhook, body: Any) -> No
 
 
 def _device_id(hass: HomeAssistant, entry: MockConfigEntry, resource_id: str) -> str:
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, resource_id), entry.entry_id
-    )
+    device = get_device(hass, resource_id)
     assert device is not None, resource_id
+    assert device.config_entry_id == entry.entry_id
     return device.id
 
 
@@ -205,7 +206,7 @@ async def test_no_triggers_when_entry_not_loaded(
     mock_config_entry.add_to_hass(hass)
     device = device_registry.async_get_or_create(
         config_entry_id=mock_config_entry.entry_id,
-        identifiers={(DOMAIN, GATEWAY_ID)},
+        identifiers={device_identifier(ACCOUNT_ID, ResourceKind.GATEWAY, GATEWAY_ID)},
     )
     assert async_device_trigger_types(hass, device.id) == []
 
@@ -459,10 +460,16 @@ async def test_shuffled_burst_fires_each_trigger_once(
     for body in rest:
         resource_id, trigger_type = expected_alias(body).split("|")
         triggers[f"{resource_id}|{trigger_type}"] = (resource_id, trigger_type)
-    for resource_id, _ in triggers.values():
+    kinds = {"gateway": ResourceKind.GATEWAY, "power": ResourceKind.GATEWAY}
+    kinds |= {"appliance": ResourceKind.APPLIANCE, "ev": ResourceKind.EV}
+    for resource_id, trigger_type in triggers.values():
         device_registry.async_get_or_create(
             config_entry_id=mock_config_entry.entry_id,
-            identifiers={(DOMAIN, resource_id)},
+            identifiers={
+                device_identifier(
+                    ACCOUNT_ID, kinds[trigger_type.split("_")[0]], resource_id
+                )
+            },
         )
     assert await async_setup_component(
         hass,

@@ -15,8 +15,9 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.gridx import async_remove_config_entry_device
 from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
 from custom_components.gridx.const import DOMAIN, ResourceKind
+from custom_components.gridx.identity import entity_unique_id
 
-from .conftest import SECRET, WEBHOOK_ID, PostWebhook, load_event
+from .conftest import ACCOUNT_ID, SECRET, WEBHOOK_ID, PostWebhook, load_event
 from .gridx_state import (
     APPLIANCE_ID,
     ASSET_ID,
@@ -25,6 +26,7 @@ from .gridx_state import (
     appliance_data,
     at,
     demo_gateway,
+    device_identifiers,
     event,
     gateway_data,
     get_device,
@@ -364,7 +366,9 @@ async def test_repaired_appliance_moves(
     assert get_device(hass, APPLIANCE_ID) is None
     entry = entity_registry.async_get(old_entity)
     assert entry is not None
-    assert entry.unique_id == f"{new_id}_appliance_connection"
+    assert entry.unique_id == entity_unique_id(
+        ACCOUNT_ID, ResourceKind.APPLIANCE, new_id, "appliance_connection"
+    )
     # The state moved too, and the entity now follows the new id.
     assert hass.states.get(old_entity).state == STATE_OFF
     await post_webhook(event("appliance/online", appliance_data(new_id), time=at(4)))
@@ -542,9 +546,8 @@ async def test_two_entries_are_isolated(
     # Each entry has its own device for the gateway.
     owners = {
         device.config_entry_id
-        for device in device_registry.async_get_devices(
-            identifiers={(DOMAIN, GATEWAY_ID)}
-        )
+        for identifier in device_identifiers(hass, GATEWAY_ID)
+        for device in device_registry.async_get_devices(identifiers={identifier})
     }
     assert owners == {mock_config_entry.entry_id, other.entry_id}
 

@@ -41,6 +41,7 @@ from .gridx_state import (
     entity_id,
     event,
     gateway_data,
+    get_device,
     patch_poll,
 )
 
@@ -333,9 +334,7 @@ async def test_entities_for_known_resources(
     assert state.state == STATE_UNKNOWN
     assert state.attributes[ATTR_EVENT_TYPES] == list(GATEWAY_EVENT_TYPES.values())
     assert state.entity_id == "event.keller_event"
-    device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, GATEWAY_ID), mock_config_entry.entry_id
-    )
+    device = get_device(hass, GATEWAY_ID)
     assert device is not None
     entry = er.async_get(hass).async_get(state.entity_id)
     assert entry is not None
@@ -483,9 +482,7 @@ async def test_removed_device_comes_back_with_its_entity(
 ) -> None:
     """A user-removed EV gets a new event entity when gridX reports it again."""
     await _post(post_webhook, hass, load_event("ev_plugged.json"))
-    device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, ASSET_ID), init_integration.entry_id
-    )
+    device = get_device(hass, ASSET_ID)
     assert device is not None
     # What the device page's "Delete" does: ask the integration, then remove.
     assert await async_remove_config_entry_device(hass, init_integration, device)

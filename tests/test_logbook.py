@@ -34,7 +34,7 @@ from custom_components.gridx.logbook import (
 )
 
 from .conftest import PostWebhook, load_event
-from .gridx_state import ASSET_ID, GATEWAY_ID, FakePoll, patch_poll
+from .gridx_state import ASSET_ID, GATEWAY_ID, FakePoll, get_device, patch_poll
 
 
 @pytest.fixture
@@ -159,9 +159,7 @@ async def test_describe_names_the_device(
         LOGBOOK_ENTRY_MESSAGE: "plugged in",
         LOGBOOK_ENTRY_ICON: "mdi:car-electric",
     }
-    gateway = device_registry.async_get_device_by_identifier(
-        (DOMAIN, GATEWAY_ID), mock_config_entry.entry_id
-    )
+    gateway = get_device(hass, GATEWAY_ID)
     assert gateway is not None
     assert describe(fired[0])[LOGBOOK_ENTRY_NAME] == "My gridBox"
     device_registry.async_update_device(gateway.id, name_by_user="Keller")
@@ -210,7 +208,5 @@ async def test_logbook_shows_gridx_events(
         ("Electric vehicle", "plugged in", DOMAIN),
         ("Keller", "received a §14a power limit", DOMAIN),
     ]
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, ASSET_ID), mock_config_entry.entry_id
-    )
+    device = get_device(hass, ASSET_ID)
     assert device is not None

@@ -24,7 +24,7 @@ from custom_components.gridx.store import (
     device_name,
 )
 
-from .conftest import load_event
+from .conftest import ACCOUNT_ID, load_event
 from .gridx_state import (
     APPLIANCE_ID,
     ASSET_ID,
@@ -44,7 +44,7 @@ async def store(hass: HomeAssistant) -> GridxStore:
     """Return a loaded store of a (registered) config entry."""
     entry = MockConfigEntry(domain="gridx")
     entry.add_to_hass(hass)
-    store = GridxStore(hass, entry.entry_id)
+    store = GridxStore(hass, entry.entry_id, ACCOUNT_ID)
     await store.async_load()
     return store
 
@@ -314,7 +314,7 @@ async def test_storage_round_trip(hass: HomeAssistant, store: GridxStore) -> Non
     handle(store, load_event("gateway_create.json"))
     handle(store, event("appliance/delete", appliance_data("gone"), time=at(1)))
     await store.async_save()
-    again = GridxStore(hass, store.entry_id)
+    again = GridxStore(hass, store.entry_id, store.account)
     await again.async_load()
     assert list(again.known(ResourceKind.GATEWAY)) == [GATEWAY_ID]
     gateway = again.get(ResourceKind.GATEWAY, GATEWAY_ID)
@@ -324,7 +324,7 @@ async def test_storage_round_trip(hass: HomeAssistant, store: GridxStore) -> Non
     handle(again, event("appliance/online", appliance_data("gone"), time=at(0)))
     assert again.get(ResourceKind.APPLIANCE, "gone") is None
     await again.async_remove_storage()
-    empty = GridxStore(hass, store.entry_id)
+    empty = GridxStore(hass, store.entry_id, store.account)
     await empty.async_load()
     assert list(empty.known(ResourceKind.GATEWAY)) == []
 

@@ -19,8 +19,16 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.event_types import EventType
 from .api.models import GridxEvent
-from .const import CONF_API_BASE, CONF_SECRETS, CONF_WEBHOOK_ID, DOMAIN, signal_event
+from .const import (
+    CONF_API_BASE,
+    CONF_SECRETS,
+    CONF_WEBHOOK_ID,
+    DOMAIN,
+    ENTRY_MINOR_VERSION,
+    signal_event,
+)
 from .coordinator import GridxDataUpdateCoordinator
+from .migration import account_of, async_migrate_registries
 from .registration import GridxRegistration, async_remove_registration
 from .runtime import GridxConfigEntry, GridxRuntimeData
 from .store import GridxStore, async_remove_store
@@ -36,7 +44,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
         async_get_clientsession(hass),
         base_url=entry.data.get(CONF_API_BASE, DEFAULT_BASE_URL),
     )
-    store = GridxStore(hass, entry.entry_id)
+    store = GridxStore(hass, entry.entry_id, account_of(entry))
     await store.async_load()
     coordinator = GridxDataUpdateCoordinator(hass, entry, client, store)
     entry.runtime_data = GridxRuntimeData(
@@ -87,6 +95,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
     return True
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> bool:
+    """Migrate an entry to the current version; False for a newer one."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version < ENTRY_MINOR_VERSION:
+        await async_migrate_registries(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=ENTRY_MINOR_VERSION)
+    return True
+
+
 async def async_unload_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> bool:
     """Unload a config entry; the webhook is unregistered by its unload hook.
 
@@ -107,15 +125,16 @@ async def async_remove_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> No
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: GridxConfigEntry, device: dr.AnyDeviceEntry
 ) -> bool:
-    """Let the user remove a gridX device; it returns if gridX reports it again.
+    """Let the user remove a gridX device that gridX no longer lists.
 
-    With the entry not loaded there is no store to tell; the stored catalogue
-    brings the device back at the next setup, so refuse then.
+    A device the last poll listed would come straight back, so its removal
+    is refused; one that only events named returns if gridX reports it
+    again. With the entry not loaded there is no store to tell; the stored
+    catalogue brings the device back at the next setup, so refuse then.
     """
     if entry.state is not ConfigEntryState.LOADED:
         return False
-    entry.runtime_data.store.async_forget_device(device)
-    return True
+    return entry.runtime_data.store.async_forget_device(device)
 
 
 @callback

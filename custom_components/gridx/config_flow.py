@@ -49,6 +49,7 @@ from .const import (
     CONF_WEBHOOK_URL,
     DEFAULT_EVENT_TYPES,
     DOMAIN,
+    ENTRY_MINOR_VERSION,
     LOGGER,
     METHOD_AUTOMATIC,
     REGISTRATION_METHODS,
@@ -178,7 +179,7 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for gridX."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = ENTRY_MINOR_VERSION
 
     # Set by the user step before the event-types step can run.
     _user: GridxUser

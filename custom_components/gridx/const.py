@@ -13,6 +13,10 @@ LOGGER = logging.getLogger(__package__)
 # Bus event fired for every accepted delivery, for YAML automations.
 EVENT_GRIDX: Final = "gridx_event"
 
+# The config entry's minor version: 2 scopes device identifiers and unique
+# ids to the account (see `identity` and `migration`).
+ENTRY_MINOR_VERSION: Final = 2
+
 # Config entry data keys.
 CONF_WEBHOOK_ID: Final = "webhook_id"
 CONF_SECRETS: Final = "secrets"

@@ -133,15 +133,16 @@ def async_device_trigger_types(hass: HomeAssistant, device_id: str) -> list[str]
     gridx_entry: GridxConfigEntry = entry
     store = gridx_entry.runtime_data.store
     types: list[str] = []
-    resource_ids = sorted(rid for domain, rid in device.identifiers if domain == DOMAIN)
-    for resource_id in resource_ids:
-        if store.get(ResourceKind.GATEWAY, resource_id) is not None:
+    for resource in store.device_resources(device):
+        if resource.kind is ResourceKind.GATEWAY:
             types.extend(GATEWAY_TRIGGERS)
-        if (ev := store.get(ResourceKind.EV, resource_id)) is not None:
-            types.extend(LEGACY_STATION_TRIGGERS if ev.legacy_station else EV_TRIGGERS)
-        if (appliance := store.get(ResourceKind.APPLIANCE, resource_id)) is not None:
+        elif resource.kind is ResourceKind.EV:
+            types.extend(
+                LEGACY_STATION_TRIGGERS if resource.legacy_station else EV_TRIGGERS
+            )
+        else:
             types.extend(APPLIANCE_TRIGGERS)
-            if appliance.appliance_type == ApplianceType.INVERTER:
+            if resource.appliance_type == ApplianceType.INVERTER:
                 types.extend(INVERTER_TRIGGERS)
     return list(dict.fromkeys(types))
 

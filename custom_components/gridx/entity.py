@@ -11,7 +11,8 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 
-from .const import DOMAIN, ResourceKind, signal_state
+from .const import ResourceKind, signal_state
+from .identity import entity_unique_id, unique_id_prefix
 from .runtime import GridxConfigEntry
 from .store import (
     GridxResource,
@@ -32,7 +33,9 @@ def resource_device_info(
     store: GridxStore, kind: ResourceKind, resource_id: str
 ) -> DeviceInfo:
     """Return the device info of one resource, from what the store knows."""
-    info: DeviceInfo = DeviceInfo(identifiers={(DOMAIN, resource_id)})
+    info: DeviceInfo = DeviceInfo(
+        identifiers={store.device_identifier(kind, resource_id)}
+    )
     resource = store.device_info_source(kind, resource_id)
     if resource is None:
         return info
@@ -58,9 +61,9 @@ def resource_device_info(
 class GridxEntity(Entity):
     """An entity of one gridX resource (gateway, appliance or EV).
 
-    The unique id must start with ``f"{resource_id}_"``: when gridX
-    re-issues an applianceID (re-pairing), the store moves the device and
-    rewrites such unique ids, and this class follows the move.
+    The unique id is `identity.entity_unique_id` of the resource: when
+    gridX re-issues an applianceID (re-pairing), the store moves the device
+    and rewrites such unique ids, and this class follows the move.
     """
 
     _attr_has_entity_name = True
@@ -75,6 +78,10 @@ class GridxEntity(Entity):
         self._kind = kind
         self._resource_id = resource_id
         self._attr_device_info = resource_device_info(self._store, kind, resource_id)
+
+    def _unique_id(self, key: str) -> str:
+        """Return the unique id of this entity's ``key`` on its resource."""
+        return entity_unique_id(self._store.account, self._kind, self._resource_id, key)
 
     @property
     def resource_id(self) -> str:
@@ -97,10 +104,13 @@ class GridxEntity(Entity):
         if kind is not self._kind or old_id != self._resource_id:
             return
         self._resource_id = new_id
+        old_prefix = unique_id_prefix(self._store.account, kind, old_id)
         if self._attr_unique_id is not None and self._attr_unique_id.startswith(
-            f"{old_id}_"
+            old_prefix
         ):
-            self._attr_unique_id = new_id + self._attr_unique_id.removeprefix(old_id)
+            self._attr_unique_id = unique_id_prefix(
+                self._store.account, kind, new_id
+            ) + self._attr_unique_id.removeprefix(old_prefix)
         self._attr_device_info = resource_device_info(self._store, kind, new_id)
 
 
@@ -146,7 +156,7 @@ class GridxStateEntity(GridxEntity, RestoreEntity):
         """Show ``description.state_key`` of ``resource_id``."""
         super().__init__(entry, description.kind, resource_id)
         self.entity_description = description
-        self._attr_unique_id = f"{resource_id}_{description.key}"
+        self._attr_unique_id = self._unique_id(description.key)
         self._written: tuple[int, bool] | None = None
 
     @property
@@ -234,29 +244,30 @@ def async_add_dynamic_entities[D: GridxEntityDescription](
     gets its entities without a restart.
     """
     store = entry.runtime_data.store
-    added: dict[str, tuple[ResourceKind, str]] = {}
+    # (kind, resource id, description key) of the entities added.
+    added: set[tuple[ResourceKind, str, str]] = set()
 
     @callback
     def _add() -> None:
-        for unique_id, (kind, resource_id) in list(added.items()):
+        for kind, resource_id, key in list(added):
             if store.get(kind, resource_id) is None:
-                del added[unique_id]
+                added.discard((kind, resource_id, key))
         new: list[Entity] = []
         for description in descriptions:
             for resource in store.resources(description.kind):
-                unique_id = f"{resource.id}_{description.key}"
-                if unique_id not in added and description.exists_fn(resource):
-                    added[unique_id] = (description.kind, resource.id)
+                added_key = (description.kind, resource.id, description.key)
+                if added_key not in added and description.exists_fn(resource):
+                    added.add(added_key)
                     new.append(factory(entry, description, resource.id))
         if new:
             async_add_entities(new)
 
     @callback
     def _moved(kind: ResourceKind, old_id: str, new_id: str) -> None:
-        for unique_id, (added_kind, resource_id) in list(added.items()):
+        for added_kind, resource_id, key in list(added):
             if added_kind is kind and resource_id == old_id:
-                del added[unique_id]
-                added[new_id + unique_id.removeprefix(old_id)] = (kind, new_id)
+                added.discard((kind, old_id, key))
+                added.add((kind, new_id, key))
 
     entry.async_on_unload(store.async_listen_moved(_moved))
     entry.async_on_unload(

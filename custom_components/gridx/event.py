@@ -275,7 +275,7 @@ class GridxEventEntity(GridxEntity, EventEntity):
         """Show the events of ``resource_id``."""
         super().__init__(entry, description.kind, resource_id)
         self.entity_description = description
-        self._attr_unique_id = f"{resource_id}_{description.key}"
+        self._attr_unique_id = self._unique_id(description.key)
         # None once subscribed to signal_event.
         self._early_events: list[GridxEvent] | None = []
 

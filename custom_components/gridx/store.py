@@ -35,7 +35,11 @@ from enum import StrEnum
 from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.storage import Store
 import homeassistant.util.dt as dt_util
@@ -57,6 +61,8 @@ from .api.models import (
 from .api.resources import Appliance, Gateway
 from .bus import async_fire_gridx_event
 from .const import DOMAIN, LOGGER, ResourceKind, signal_event, signal_state
+from .identity import device_identifier, device_resources, unique_id_prefix
+from .limits import CreationBudget
 
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 10  # seconds
@@ -260,10 +266,14 @@ type MovedResourceCallback = Callable[[ResourceKind, str, str], None]
 class GridxStore:
     """The state of one config entry; see the module docstring."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        """Create an empty store; call `async_load` before use."""
+    def __init__(self, hass: HomeAssistant, entry_id: str, account: str) -> None:
+        """Create an empty store; call `async_load` before use.
+
+        ``account`` scopes device identifiers and unique ids (see `identity`).
+        """
         self.hass = hass
         self.entry_id = entry_id
+        self.account = account
         self.stats = StoreStats()
         self._resources: dict[ResourceKind, dict[str, GridxResource]] = {
             kind: {} for kind in ResourceKind
@@ -279,6 +289,11 @@ class GridxStore:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}"
         )
         self._pending_new: list[GridxResource] = []
+        # What the last successful poll listed, by kind (None before one).
+        self._polled: dict[ResourceKind, set[str]] | None = None
+        # Resources a push may create; the poll is not limited (see `limits`).
+        self._push_budget = CreationBudget()
+        self._in_push = False
 
     # -- persistence -----------------------------------------------------
 
@@ -298,8 +313,17 @@ class GridxStore:
             if (deleted := dt_util.parse_datetime(str(value))) is not None:
                 self._tombstones[str(key)] = deleted
         for kind in (ResourceKind.GATEWAY, ResourceKind.APPLIANCE, ResourceKind.EV):
-            for resource in self._resources[kind].values():
-                self._sync_device(resource)
+            for resource in list(self._resources[kind].values()):
+                try:
+                    self._sync_device(resource)
+                except Exception:  # noqa: BLE001 - one bad resource never stops setup
+                    LOGGER.warning(
+                        "Skipped stored gridX %s %s: its device cannot be restored",
+                        kind,
+                        resource.id,
+                        exc_info=True,
+                    )
+                    del self._resources[kind][resource.id]
 
     def _to_storage(self) -> dict[str, Any]:
         return {
@@ -351,6 +375,31 @@ class GridxStore:
         """Return the value of one state attribute, or None."""
         stamped = self.stamped(kind, resource_id, key)
         return None if stamped is None else stamped.value
+
+    def device_identifier(
+        self, kind: ResourceKind, resource_id: str
+    ) -> tuple[str, str]:
+        """Return the device identifier of a resource.
+
+        A legacy charging-station EV shares the device of the appliance of
+        the same id.
+        """
+        resource = self._resources[kind].get(resource_id)
+        if resource is not None and resource.legacy_station:
+            kind = ResourceKind.APPLIANCE
+        return device_identifier(self.account, kind, resource_id)
+
+    def device_resources(self, device: dr.AnyDeviceEntry) -> list[GridxResource]:
+        """Return the known resources whose device ``device`` is."""
+        found: list[GridxResource] = []
+        for kind, resource_id in device_resources(self.account, device.identifiers):
+            for candidate in (kind, ResourceKind.EV):
+                resource = self._resources[candidate].get(resource_id)
+                if resource is not None and resource.device_id == device.id:
+                    found.append(resource)
+        order = (ResourceKind.GATEWAY, ResourceKind.EV, ResourceKind.APPLIANCE)
+        unique = {id(resource): resource for resource in found}.values()
+        return sorted(unique, key=lambda resource: order.index(resource.kind))
 
     def device_info_source(
         self, kind: ResourceKind, resource_id: str
@@ -427,6 +476,7 @@ class GridxStore:
             self.stats.duplicates += 1
             LOGGER.debug("Ignored duplicate gridX event %s (%s)", event.id, event.type)
             return
+        self._in_push = True
         try:
             device_before = self.event_device_id(event)
             changed = self._apply_event(event)
@@ -435,6 +485,8 @@ class GridxStore:
             # must not be taken for a duplicate.
             self._seen.discard(event.id)
             raise
+        finally:
+            self._in_push = False
         self.stats.events_received += 1
         self.stats.last_event_at = now
         self._schedule_save()
@@ -517,7 +569,10 @@ class GridxStore:
         changed = False
         if event_type is EventType.APPLIANCE_CREATE:
             changed |= self._move_if_repaired(
-                data.appliance_id, data.gateway_id, data.serial_number
+                data.appliance_id,
+                data.gateway_id,
+                data.serial_number,
+                data.appliance_type,
             )
         appliance, created = self._upsert(
             ResourceKind.APPLIANCE, data.appliance_id, time, gateway_id=data.gateway_id
@@ -547,13 +602,14 @@ class GridxStore:
         self, data: LegacyEVPluggedEventData, time: datetime
     ) -> bool:
         ev, changed = self._upsert(
-            ResourceKind.EV, data.appliance_id, time, gateway_id=data.gateway_id
+            ResourceKind.EV,
+            data.appliance_id,
+            time,
+            gateway_id=data.gateway_id,
+            legacy_station=True,
         )
         if ev is None:
             return False
-        if not ev.legacy_station:
-            ev.legacy_station = True
-            changed = True
         changed |= self._update_appliance_info(ev, data, time)
         changed |= self._set(ev, StateKey.PLUGGED, True, time, Source.PUSH)
         return changed
@@ -634,6 +690,10 @@ class GridxStore:
         """
         changed = False
         polled_ids = {appliance.id for appliance in appliances}
+        self._polled = {
+            ResourceKind.GATEWAY: {gateway.id for gateway in gateways},
+            ResourceKind.APPLIANCE: polled_ids,
+        }
         for gw in gateways:
             gateway, created = self._upsert(ResourceKind.GATEWAY, gw.id, polled_at)
             if gateway is None:
@@ -654,7 +714,11 @@ class GridxStore:
         for item in appliances:
             if item.id not in self._resources[ResourceKind.APPLIANCE]:
                 changed |= self._move_if_repaired(
-                    item.id, item.gateway_id, item.serial_number, keep=polled_ids
+                    item.id,
+                    item.gateway_id,
+                    item.serial_number,
+                    item.appliance_type,
+                    listed=polled_ids,
                 )
             appliance, created = self._upsert(
                 ResourceKind.APPLIANCE, item.id, polled_at, gateway_id=item.gateway_id
@@ -699,17 +763,23 @@ class GridxStore:
     # -- removal -------------------------------------------------------------
 
     @callback
-    def async_forget_device(self, device: dr.AnyDeviceEntry) -> None:
-        """Forget the resources of a device the user removed.
+    def async_forget_device(self, device: dr.AnyDeviceEntry) -> bool:
+        """Forget the resources of a device the user removes; False to refuse.
 
-        They come back when an event or a poll mentions them again.
+        A device that gridX still lists (the last successful poll) would come
+        straight back with the next poll, so its removal is refused. Others
+        come back only when an event or a poll mentions them again.
         """
-        ids = {value for domain, value in device.identifiers if domain == DOMAIN}
-        for kind in ResourceKind:
-            for resource_id in ids & self._resources[kind].keys():
-                del self._resources[kind][resource_id]
+        resources = self.device_resources(device)
+        if self._polled is not None and any(
+            resource.id in self._polled.get(resource.kind, ()) for resource in resources
+        ):
+            return False
+        for resource in resources:
+            del self._resources[resource.kind][resource.id]
         self._schedule_save()
         self._notify(state_changed=True)
+        return True
 
     # -- internals -------------------------------------------------------------
 
@@ -731,25 +801,70 @@ class GridxStore:
         time: datetime,
         *,
         gateway_id: str | None = None,
+        legacy_station: bool = False,
     ) -> tuple[GridxResource | None, bool]:
-        """Return the resource, created if new; None if deleted after ``time``."""
+        """Return the resource, created if new; None if it may not exist.
+
+        None when it was deleted after ``time``, or when a push may not
+        create another resource now (`limits.CreationBudget`). A resource is
+        kept only once its device exists: if the device registry refuses it,
+        the error propagates (the webhook answers 500) and nothing is kept.
+        """
         resource = self._resources[kind].get(resource_id)
         if resource is not None:
             return resource, False
         deleted_at = self._tombstones.get(resource_id)
-        if deleted_at is not None:
-            if time <= deleted_at:
-                self._stale(kind, resource_id, "resource", time, deleted_at)
-                return None, False
-            del self._tombstones[resource_id]
+        if deleted_at is not None and time <= deleted_at:
+            self._stale(kind, resource_id, "resource", time, deleted_at)
+            return None, False
         if gateway_id is not None and kind is not ResourceKind.GATEWAY:
-            self._upsert(ResourceKind.GATEWAY, gateway_id, time)
-        resource = GridxResource(kind=kind, id=resource_id, gateway_id=gateway_id)
+            gateway, _ = self._upsert(ResourceKind.GATEWAY, gateway_id, time)
+            if gateway is None:
+                return None, False
+        if self._in_push and not self._push_budget.take(dt_util.utcnow()):
+            self._async_budget_exhausted(kind, resource_id)
+            return None, False
+        self._tombstones.pop(resource_id, None)
+        resource = GridxResource(
+            kind=kind,
+            id=resource_id,
+            gateway_id=gateway_id,
+            legacy_station=legacy_station,
+        )
         self._resources[kind][resource_id] = resource
-        self._sync_device(resource)
+        try:
+            self._sync_device(resource)
+        except Exception:
+            del self._resources[kind][resource_id]
+            raise
         self._pending_new.append(resource)
         LOGGER.debug("New gridX %s %s", kind, resource_id)
         return resource, True
+
+    @callback
+    def _async_budget_exhausted(self, kind: ResourceKind, resource_id: str) -> None:
+        """Tell the user (once per run) that pushes named too many new devices."""
+        LOGGER.debug("Not creating gridX %s %s: device limit", kind, resource_id)
+        if self._push_budget.refused > 1:
+            return
+        LOGGER.warning(
+            "gridX events named more new devices than %s per hour; further new "
+            "devices are added by the next poll or when the limit allows",
+            self._push_budget.per_hour,
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"device_limit_{self.entry_id}",
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="device_limit",
+            translation_placeholders={
+                "burst": str(self._push_budget.capacity),
+                "per_hour": str(self._push_budget.per_hour),
+            },
+        )
 
     def _update_appliance_info(
         self, resource: GridxResource, data: ApplianceEventData, time: datetime
@@ -856,7 +971,7 @@ class GridxStore:
         info = self.device_info_source(resource.kind, resource.id) or resource
         device = dev_reg.async_get_or_create(
             config_entry_id=self.entry_id,
-            identifiers={(DOMAIN, resource.id)},
+            identifiers={self.device_identifier(resource.kind, resource.id)},
             name=device_name(info),
             translation_key=device_translation_key(info),
             manufacturer=info.manufacturer,
@@ -890,11 +1005,15 @@ class GridxStore:
             return False
         del self._resources[ResourceKind.APPLIANCE][data.appliance_id]
         dev_reg = dr.async_get(self.hass)
+        ev = self._resources[ResourceKind.EV].get(appliance.id)
+        if ev is not None and not ev.legacy_station:
+            ev = None
         if (
             device := dev_reg.async_get_device_by_identifier(
-                (DOMAIN, appliance.id), self.entry_id
+                device_identifier(self.account, ResourceKind.APPLIANCE, appliance.id),
+                self.entry_id,
             )
-        ) and (not (ev := self._resources[ResourceKind.EV].get(appliance.id))):
+        ) and ev is None:
             dev_reg.async_update_device(device.id, remove_config_entry_id=self.entry_id)
         elif ev is not None:
             self._sync_device(ev)
@@ -906,18 +1025,30 @@ class GridxStore:
         new_id: str,
         gateway_id: str | None,
         serial_number: str | None,
+        appliance_type: str | None,
         *,
-        keep: set[str] | None = None,
+        listed: set[str] | None = None,
     ) -> bool:
-        """Move a re-paired appliance (same serial, same gateway) to ``new_id``.
+        """Move a re-paired appliance to ``new_id``.
 
         gridX may re-issue an applianceID when an appliance re-pairs; the
         existing device, its entities' unique ids and its state move to the
-        new id instead of a duplicate appearing. ``keep``: ids still present
-        (a poll), which are not moved.
+        new id instead of a duplicate appearing. Only an appliance that is
+        gone from gridX moves: same serial, same gateway and same type, and
+        missing from ``listed`` (the appliances of this poll; for an event,
+        of the last successful poll: without one, nothing moves). A second
+        live appliance with the same serial (a sub-appliance, the spec's
+        ``parent``) is never taken over.
         """
         appliances = self._resources[ResourceKind.APPLIANCE]
-        if not serial_number or gateway_id is None or new_id in appliances:
+        if listed is None and self._polled is not None:
+            listed = self._polled.get(ResourceKind.APPLIANCE)
+        if (
+            not serial_number
+            or gateway_id is None
+            or new_id in appliances
+            or listed is None
+        ):
             return False
         old = next(
             (
@@ -925,8 +1056,9 @@ class GridxStore:
                 for a in appliances.values()
                 if a.serial_number == serial_number
                 and a.gateway_id == gateway_id
+                and a.appliance_type == appliance_type
                 and a.id != new_id
-                and (keep is None or a.id not in keep)
+                and a.id not in listed
             ),
             None,
         )
@@ -938,18 +1070,23 @@ class GridxStore:
         old.id = new_id
         old.revision += 1
         appliances[new_id] = old
+        kind = ResourceKind.APPLIANCE
         dev_reg = dr.async_get(self.hass)
         if device := dev_reg.async_get_device_by_identifier(
-            (DOMAIN, old_id), self.entry_id
+            device_identifier(self.account, kind, old_id), self.entry_id
         ):
-            dev_reg.async_update_device(device.id, new_identifiers={(DOMAIN, new_id)})
+            dev_reg.async_update_device(
+                device.id,
+                new_identifiers={device_identifier(self.account, kind, new_id)},
+            )
         ent_reg = er.async_get(self.hass)
-        prefix = f"{old_id}_"
+        prefix = unique_id_prefix(self.account, kind, old_id)
+        new_prefix = unique_id_prefix(self.account, kind, new_id)
         for entry in er.async_entries_for_config_entry(ent_reg, self.entry_id):
             if entry.unique_id.startswith(prefix):
                 ent_reg.async_update_entity(
                     entry.entity_id,
-                    new_unique_id=f"{new_id}_{entry.unique_id.removeprefix(prefix)}",
+                    new_unique_id=new_prefix + entry.unique_id.removeprefix(prefix),
                 )
         for cb in list(self._moved_listeners):
             cb(ResourceKind.APPLIANCE, old_id, new_id)
