@@ -136,6 +136,13 @@ class Process:
             start_new_session=True,
         )
 
+    def kill(self) -> None:
+        """SIGKILL at once: no shutdown, nothing saved (a crash)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after 20 s."""
         if self.proc is None or self.proc.poll() is not None:
@@ -188,9 +195,18 @@ class Stack:
         With ``emulator=False`` the caller runs an emulator on
         ``emulator_port`` itself (the benchmark does, in-process).
         """
-        config = self.prepare()
+        self.prepare()
         if emulator:
             self._start_emulator(scenario_interval)
+        self.start_hass()
+
+    def start_hass(self) -> None:
+        """Start hass on the prepared config dir and wait until it runs."""
+        config = self.workdir / "config"
+        current = config / "home-assistant.log"
+        if current.exists():  # keep the earlier runs' logs, in order
+            runs = len(list(config.glob("home-assistant.run*.log")))
+            current.rename(config / f"home-assistant.run{runs + 1}.log")
         self.hass = Process(
             "hass",
             [sys.executable, "-m", "homeassistant", "-c", str(config), "--skip-pip"],
@@ -204,10 +220,22 @@ class Stack:
             what="Home Assistant's HTTP server",
         )
         wait_for(
-            lambda: "Home Assistant initialized" in self.ha_log(),
+            lambda: (
+                current.exists()
+                and "Home Assistant initialized" in current.read_text(errors="replace")
+            ),
             timeout=90,
             what="Home Assistant to finish starting",
         )
+
+    def restart_hass(self, *, kill: bool = False) -> None:
+        """Stop hass (SIGTERM, or SIGKILL with ``kill``) and start it again."""
+        assert self.hass is not None
+        if kill:
+            self.hass.kill()
+        else:
+            self.hass.stop()
+        self.start_hass()
 
     def _start_emulator(self, scenario_interval: float) -> None:
         self.emulator = Process(
@@ -242,9 +270,17 @@ class Stack:
         wait_for(ready, timeout=30, what="the emulator")
 
     def ha_log(self) -> str:
-        """Home Assistant's log file so far."""
-        path = self.workdir / "config" / "home-assistant.log"
-        return path.read_text(errors="replace") if path.exists() else ""
+        """Home Assistant's log so far, of every run since the stack started."""
+        config = self.workdir / "config"
+        runs = sorted(
+            config.glob("home-assistant.run*.log"),
+            key=lambda path: int(path.stem.removeprefix("home-assistant.run")),
+        )
+        return "".join(
+            path.read_text(errors="replace")
+            for path in [*runs, config / "home-assistant.log"]
+            if path.exists()
+        )
 
     def onboard(self) -> str:
         """Create the owner over the onboarding API and return an access token."""
