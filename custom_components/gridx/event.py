@@ -160,7 +160,10 @@ def event_attributes(event: GridxEvent) -> dict[str, Any]:
         attributes |= {"at_home": data.at_home, "issued_at": _iso(data.issued_at)}
     if isinstance(data, EVChargingEventData):
         attributes |= {
-            "charge_power": data.charge_power / 1000,  # W, from mW
+            # W, from mW; None (left out) when sent but invalid.
+            "charge_power": None
+            if data.charge_power is None
+            else data.charge_power / 1000,
             "state_of_charge": data.state_of_charge,
             "range": data.range,
         }

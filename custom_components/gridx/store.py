@@ -47,7 +47,6 @@ import homeassistant.util.dt as dt_util
 from .api.event_types import EventType
 from .api.models import (
     ApplianceEventData,
-    EVChargeStartedEventData,
     EVChargeState,
     EVChargingEventData,
     EVMeasurementEventData,
@@ -57,6 +56,7 @@ from .api.models import (
     InverterEventData,
     LegacyEVPluggedEventData,
     PowerLimitEventData,
+    UnvalidatedEventData,
 )
 from .api.resources import Appliance, Gateway
 from .bus import async_fire_gridx_event
@@ -531,6 +531,8 @@ class GridxStore:
         event_type = event.event_type
         if event_type is None:
             return False  # an unknown type: nothing to apply, still an event
+        if isinstance(data, UnvalidatedEventData) and event.asset_id is None:
+            return self._apply_unvalidated(event, event_type, time)
         if isinstance(data, GatewayEventData):
             return self._apply_gateway_event(event_type, data, time)
         if isinstance(data, LegacyEVPluggedEventData):
@@ -544,6 +546,47 @@ class GridxStore:
         if event.asset_id is not None:
             return self._apply_ev_event(event, event.asset_id, time)
         return False  # ping, commissioning/done: no state
+
+    def _apply_unvalidated(
+        self, event: GridxEvent, event_type: EventType, time: datetime
+    ) -> bool:
+        """Apply what the type and ids of data that failed validation imply.
+
+        Connectivity and the §14a limit being on or off; nothing read from
+        other data fields, and no deletion (EV events go the usual way: it
+        reads only their type and ids from such data).
+        """
+        resource: GridxResource | None = None
+        if event_type.startswith("gateway/") and event.gateway_id is not None:
+            resource, changed = self._upsert(
+                ResourceKind.GATEWAY, event.gateway_id, time
+            )
+        elif (
+            event_type.startswith(("appliance/", "inverter/"))
+            and event_type is not EventType.APPLIANCE_DELETE
+            and event.appliance_id is not None
+        ):
+            resource, changed = self._upsert(
+                ResourceKind.APPLIANCE,
+                event.appliance_id,
+                time,
+                gateway_id=event.gateway_id,
+            )
+        elif event_type in (EventType.POWER_LIMIT_SET, EventType.POWER_LIMIT_UNSET):
+            return self._apply_power_limit(event, PowerLimitEventData(), time)
+        if resource is None:
+            return False
+        online = {
+            EventType.GATEWAY_ONLINE: True,
+            EventType.GATEWAY_OFFLINE: False,
+            EventType.APPLIANCE_ONLINE: True,
+            EventType.APPLIANCE_OFFLINE: False,
+        }.get(event_type)
+        if online is not None:
+            changed |= self._set(
+                resource, StateKey.CONNECTED, online, time, Source.PUSH
+            )
+        return changed
 
     def _apply_gateway_event(
         self, event_type: EventType, data: GatewayEventData, time: datetime
@@ -630,7 +673,15 @@ class GridxStore:
         changed = self._set(
             gateway, StateKey.POWER_LIMIT_ACTIVE, active, time, Source.PUSH
         )
-        changed |= self._set(gateway, StateKey.POWER_LIMIT, limit, time, Source.PUSH)
+        # A limit that was sent but is invalid or unvalidated is unknown:
+        # the stored one stays.
+        if not active or not (
+            "newLPC" in event.invalid_fields
+            or isinstance(event.data, UnvalidatedEventData)
+        ):
+            changed |= self._set(
+                gateway, StateKey.POWER_LIMIT, limit, time, Source.PUSH
+            )
         return changed
 
     def _apply_ev_event(self, event: GridxEvent, asset_id: str, time: datetime) -> bool:
@@ -649,9 +700,13 @@ class GridxStore:
                 values[StateKey.PLUGGED] = True
             case EventType.EV_UNPLUGGED:
                 values[StateKey.PLUGGED] = False
+            case EventType.EV_CHARGE_STARTED:
+                values[StateKey.CHARGING] = True
+            case EventType.EV_CHARGE_STOPPED:
+                values[StateKey.CHARGING] = False
         if isinstance(data, EVChargingEventData):
-            values[StateKey.CHARGING] = isinstance(data, EVChargeStartedEventData)
-            values[StateKey.CHARGE_POWER] = data.charge_power / 1000
+            if data.charge_power is not None:
+                values[StateKey.CHARGE_POWER] = data.charge_power / 1000
             if data.state_of_charge is not None:
                 values[StateKey.STATE_OF_CHARGE] = data.state_of_charge
             if data.range is not None:
@@ -662,7 +717,8 @@ class GridxStore:
             elif data.plug_state == EVPlugState.UNPLUGGED:
                 values[StateKey.PLUGGED] = False
             values[StateKey.CHARGING] = data.charge_state == EVChargeState.CHARGING
-            values[StateKey.CHARGE_POWER] = data.charge_power / 1000
+            if data.charge_power is not None:
+                values[StateKey.CHARGE_POWER] = data.charge_power / 1000
             if data.state_of_charge is not None:
                 values[StateKey.STATE_OF_CHARGE] = data.state_of_charge
             if data.range is not None:

@@ -4,22 +4,30 @@ gridX POSTs every event to the one URL it was given. The handler answers
 within gridX's 5 s limit and never with 410, which would make gridX delete
 the subscription:
 
+- 503, with an empty body, when the entry stopped accepting deliveries
+  while the body was read (it is unloading; see ``webhook_router``);
 - 413 when the body is larger than gridX ever sends;
 - 401, with an empty body, when no ``X-Signature`` digest matches a secret;
-- 400, with a short reason, when the body is not a valid gridX event;
+- 400, with a short reason, when the envelope is not a valid gridX event:
+  not JSON, a duplicate key, a missing envelope field, an id over its cap;
 - 500 when processing fails unexpectedly, so gridX retries (Home Assistant
   would otherwise log the exception and answer 200, losing the event);
-- 204 otherwise, also for event types this version does not know.
+- 204 otherwise: also for event types this version does not know, for a
+  known type whose data no longer validates (schema drift: fired with the
+  raw data, warned once per type and field) and for numbers no sensor can
+  hold (that field is dropped, warned once per type and field).
 """
 
 from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
+import re
+from typing import Final
 
 from aiohttp import StreamReader, web
 from homeassistant.core import HomeAssistant
 
 from .api.errors import GridxParseError
-from .api.models import GridxEvent, parse_event
+from .api.models import GridxEvent, UnvalidatedEventData, parse_event
 from .api.signature import SIGNATURE_HEADER, verify_signature
 from .const import LOGGER, MAX_BODY_BYTES
 
@@ -27,6 +35,11 @@ type EventProcessor = Callable[[GridxEvent], None]
 type WebhookHandler = Callable[
     [HomeAssistant, str, web.Request], Awaitable[web.Response | None]
 ]
+
+
+# A logged parse problem is cut to this length: it may quote the value.
+MAX_LOGGED_ERROR: Final = 200
+_INDEX = re.compile(r"\[\d+\]")
 
 
 class BodyTooLargeError(Exception):
@@ -55,14 +68,57 @@ async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
+class _DriftWarnings:
+    """Warn once per event type and field about data that did not validate."""
+
+    def __init__(self) -> None:
+        self._warned: set[tuple[str, str]] = set()
+
+    def _first(self, event_type: str, field: str) -> bool:
+        key = (event_type, _INDEX.sub("[]", field))
+        if key in self._warned:
+            return False
+        self._warned.add(key)
+        return True
+
+    def check(self, event: GridxEvent) -> None:
+        """Log what of ``event`` was not applied, the first time per field."""
+        data = event.data
+        if isinstance(data, UnvalidatedEventData):
+            if self._first(event.type, data.error_field):
+                LOGGER.warning(
+                    "gridX sent %s data that does not match the known schema "
+                    "(%s); the event is fired with its raw data and only its "
+                    "type and ids are applied. Further such events are logged "
+                    "at debug level",
+                    event.type,
+                    data.error[:MAX_LOGGED_ERROR],
+                )
+            else:
+                LOGGER.debug("Unvalidated gridX event %s: %s", event.id, data.error)
+        for field in event.invalid_fields:
+            if self._first(event.type, field):
+                LOGGER.warning(
+                    "gridX sent %s with a %s no sensor can hold (NaN, infinite "
+                    "or beyond 2^53); that field is ignored, the rest applied",
+                    event.type,
+                    field,
+                )
+
+
 def async_create_handler(
-    get_secrets: Callable[[], Sequence[str]], process: EventProcessor
+    get_secrets: Callable[[], Sequence[str]],
+    process: EventProcessor,
+    accepting: Callable[[], bool] = lambda: True,
 ) -> WebhookHandler:
     """Return a webhook handler that verifies with the current secrets.
 
     ``get_secrets`` is called per request, so a rotated secret takes effect
     without a reload. ``process`` runs in the event loop and must be quick.
+    ``accepting`` is asked once the body is read: False (the entry began to
+    unload meanwhile) answers 503 so gridX delivers again.
     """
+    drift = _DriftWarnings()
 
     async def handle(
         hass: HomeAssistant, webhook_id: str, request: web.Request
@@ -72,6 +128,10 @@ def async_create_handler(
         except BodyTooLargeError:
             LOGGER.debug("Rejected a webhook body larger than %s bytes", MAX_BODY_BYTES)
             return web.Response(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        # From here to process() nothing awaits: what is accepted now is
+        # processed by a pipeline that is still there.
+        if not accepting():
+            return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
 
         if not verify_signature(
             body, request.headers.get(SIGNATURE_HEADER), get_secrets()
@@ -89,6 +149,7 @@ def async_create_handler(
 
         if event.event_type is None:
             LOGGER.debug("Received gridX event of unknown type %s", event.type)
+        drift.check(event)
         try:
             process(event)
         except Exception:  # noqa: BLE001 - any failure must become a 500, never a 200

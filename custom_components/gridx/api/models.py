@@ -8,20 +8,38 @@ would otherwise crash:
 
 * Unknown fields are ignored everywhere, and an unknown ``type`` parses to
   ``UnknownEventData`` that keeps the raw payload.
+* Schema drift: a known ``type`` whose ``data`` does not validate parses to
+  ``UnvalidatedEventData`` (the raw data and the first error), so the event
+  is still delivered; only an invalid envelope raises. ``strict=True``
+  raises for ``data`` errors too.
 * Enum-valued strings (status, chargeState, appliance type, ...) accept any
   string, because gridX adds values; the raw string is stored and the known
   values are offered as StrEnum classes (see ``known_value``).
 * A missing required field, a ``null`` required field, or a field of the
   wrong JSON type raises one ``GridxParseError`` whose ``field`` is the
-  dotted path of the field (``data.failureReason.detail``).
+  dotted path of the field (``data.failureReason.detail``); in ``data``
+  (not strict) that makes the event an ``UnvalidatedEventData`` instead.
+* A body with a duplicate key in any object raises: the two readings of it
+  would disagree about the event.
 * JSON ``null`` for an optional field is read as "absent".
 * Integer fields accept JSON integers and floats with an integral value
   (``1500.0`` becomes ``1500``); a fractional value is an error. Number
   fields accept integers and floats and store a float. ``true``/``false``
-  are never numbers. NaN and infinities are rejected.
+  are never numbers.
+* A number no sensor can hold (NaN, an infinity, or beyond +-2**53, the
+  largest integer a float and JavaScript keep exactly) invalidates that field
+  only: it parses as None and its JSON name is listed in
+  ``GridxEvent.invalid_fields``; the rest of the event is valid. Python's
+  json reads the non-JSON tokens NaN and Infinity, and integers of more
+  than 16 digits are read as floats, so a huge number cannot cost time.
 * Resource ids (``id``, ``applianceID``, ``gatewayID``, ...) must be
-  non-empty strings. They are not checked to be UUIDs: ``system/action``
-  documents them without a uuid format.
+  non-empty strings of at most MAX_ID_LENGTH characters; an envelope ``id``
+  or a ``gatewayID``/``applianceID``/``assetID``/``systemID`` over the cap
+  raises even when not strict. They are not checked to be UUIDs:
+  ``system/action`` documents them without a uuid format.
+* Names and other device-describing text (name, model, manufacturer, serial
+  number, firmware) are cut to MAX_NAME_LENGTH characters: a device keeps a
+  readable name rather than losing it.
 """
 
 from collections.abc import Callable, Mapping
@@ -41,6 +59,14 @@ DEFAULT_DATA_CONTENT_TYPE: Final = "application/json"
 # The current spec says specVersion is "1.0"; gridX's Go example client sends
 # "1.0.1". Both (and any other string) are accepted and stored as sent.
 KNOWN_SPEC_VERSIONS: Final = ("1.0", "1.0.1")
+# Caps on what a signed body can make us keep: ids become storage keys and
+# device identifiers, names become device names.
+MAX_ID_LENGTH: Final = 128
+MAX_NAME_LENGTH: Final = 255
+# The largest magnitude a number field may have (see the module docstring).
+MAX_SAFE_NUMBER: Final = 2**53
+# The data keys of the resource ids; over MAX_ID_LENGTH they reject the body.
+RESOURCE_ID_KEYS: Final = ("gatewayID", "applianceID", "assetID", "systemID")
 
 
 # --- Known enum values -----------------------------------------------------
@@ -220,6 +246,8 @@ def _jsonable(value: object) -> Any:
         return {str(key): _jsonable(item) for key, item in value.items()}
     if isinstance(value, tuple | list):
         return [_jsonable(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN and infinities are not JSON
     return value
 
 
@@ -254,6 +282,30 @@ class UnknownEventData(EventData):
     """The ``data`` of an event ``type`` this integration does not know."""
 
     raw: Mapping[str, Any] = field(hash=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the raw data as received, as plain JSON types."""
+        result: dict[str, Any] = _jsonable(self.raw)
+        return result
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnvalidatedEventData(EventData):
+    """The ``data`` of a known event ``type`` that failed validation.
+
+    gridX has changed its schemas several times; such an event is still an
+    event. ``error`` says what did not validate (``data.issuedAt: is
+    required``). Consumers apply only what the type and the resource ids
+    imply; the ids are read by ``GridxEvent.gateway_id`` and friends.
+    """
+
+    raw: Mapping[str, Any] = field(hash=False)
+    error: str
+
+    @property
+    def error_field(self) -> str:
+        """Return the dotted path of the field that failed (``data.issuedAt``)."""
+        return self.error.split(": ", 1)[0]
 
     def as_dict(self) -> dict[str, Any]:
         """Return the raw data as received, as plain JSON types."""
@@ -348,7 +400,8 @@ class EVUnpluggedEventData(EVEventData):
 class EVChargingEventData(EVEventData):
     """Common base of ``ev/charge-started`` and ``ev/charge-stopped``."""
 
-    charge_power: int  # mW; negative means discharging (V2G/V2H)
+    # mW; negative means discharging (V2G/V2H). None: sent, but invalid.
+    charge_power: int | None
     state: str  # see EVState
     state_of_charge: float | None = None  # percent, 0.0-100.0
     range: int | None = None  # metres
@@ -386,7 +439,7 @@ class EVChargeFailedEventData(EVEventData):
 class EVMeasurementEventData(EVEventData):
     """``ev/measurement``."""
 
-    charge_power: int  # mW; negative means discharging
+    charge_power: int | None  # mW; negative means discharging; None: invalid
     charge_state: str  # see EVChargeState; "" when not plugged in
     plug_state: str  # see EVPlugState
     is_controllable: bool
@@ -398,16 +451,19 @@ class EVMeasurementEventData(EVEventData):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EVInfeasibleChargingGoalsEventData(EventData):
-    """``ev/infeasible-charging-goals``: it has no gatewayID and no issuedAt."""
+    """``ev/infeasible-charging-goals``: it has no gatewayID and no issuedAt.
+
+    The required numbers are None when sent but invalid (``invalid_fields``).
+    """
 
     system_id: str
     asset_id: str
-    min_requested_soc: float  # percent
-    current_soc: float  # percent
+    min_requested_soc: float | None  # percent
+    current_soc: float | None  # percent
     departure_at: datetime
-    energy_needed_wh: float
-    deliverable_energy_wh: float
-    charging_power_w: float  # W (not mW)
+    energy_needed_wh: float | None
+    deliverable_energy_wh: float | None
+    charging_power_w: float | None  # W (not mW)
     max_state_of_charge: float | None = None  # percent
     at_home: bool | None = None
 
@@ -472,9 +528,19 @@ class CommissioningDoneEventData(EventData):
     gateway_serial_number: str | None = None  # JSON `gatewaySerialnumber`
 
 
-def _str_attr(data: EventData, name: str) -> str | None:
-    """Return the string attribute ``name`` of ``data``, if it has one."""
-    value: object = getattr(data, name, None)
+def _str_attr(data: EventData, name: str, raw_key: str) -> str | None:
+    """Return the string attribute ``name`` of ``data``, if it has one.
+
+    For data that failed validation, the id ``raw_key`` of the raw data, if
+    it is a non-empty string within MAX_ID_LENGTH.
+    """
+    value: object
+    if isinstance(data, UnvalidatedEventData):
+        value = data.raw.get(raw_key)
+        if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_LENGTH:
+            return None
+    else:
+        value = getattr(data, name, None)
     return value if isinstance(value, str) else None
 
 
@@ -494,6 +560,10 @@ class GridxEvent:
     # The `data` object as received, deep read-only (objects are
     # MappingProxyType, arrays tuples). Not hashed.
     raw_data: Mapping[str, Any] = field(hash=False)
+    # The JSON names of data fields that were sent but dropped because no
+    # sensor can hold their number (they read as None). Consumers treat None
+    # as "unknown": they leave the state as it is.
+    invalid_fields: tuple[str, ...] = ()
 
     @property
     def event_type(self) -> EventType | None:
@@ -503,22 +573,22 @@ class GridxEvent:
     @property
     def gateway_id(self) -> str | None:
         """Return the gateway id of the data, if it has one."""
-        return _str_attr(self.data, "gateway_id")
+        return _str_attr(self.data, "gateway_id", "gatewayID")
 
     @property
     def appliance_id(self) -> str | None:
         """Return the appliance id of the data, if it has one."""
-        return _str_attr(self.data, "appliance_id")
+        return _str_attr(self.data, "appliance_id", "applianceID")
 
     @property
     def asset_id(self) -> str | None:
         """Return the (EV) asset id of the data, if it has one."""
-        return _str_attr(self.data, "asset_id")
+        return _str_attr(self.data, "asset_id", "assetID")
 
     @property
     def system_id(self) -> str | None:
         """Return the system id of the data, if it has one."""
-        return _str_attr(self.data, "system_id")
+        return _str_attr(self.data, "system_id", "systemID")
 
     def as_dict(self) -> dict[str, Any]:
         """Return the event as a JSON-serialisable dict.
@@ -559,7 +629,14 @@ def _as_id(path: str, value: object) -> str:
     text = _as_str(path, value)
     if not text:
         raise GridxParseError(path, "must not be empty")
+    if len(text) > MAX_ID_LENGTH:
+        raise GridxParseError(path, f"is longer than {MAX_ID_LENGTH} characters")
     return text
+
+
+def _as_name(path: str, value: object) -> str:
+    """Return a name or other device text, cut to MAX_NAME_LENGTH characters."""
+    return _as_str(path, value)[:MAX_NAME_LENGTH]
 
 
 def _as_bool(path: str, value: object) -> bool:
@@ -568,18 +645,31 @@ def _as_bool(path: str, value: object) -> bool:
     return value
 
 
+class _OutOfRangeError(GridxParseError):
+    """A number no sensor can hold: the field is dropped, not the event."""
+
+
+def _check_range(path: str, value: float) -> None:
+    if not math.isfinite(value):
+        raise _OutOfRangeError(path, "must be a finite number")
+    if abs(value) > MAX_SAFE_NUMBER:
+        raise _OutOfRangeError(path, f"must be within +-{MAX_SAFE_NUMBER}")
+
+
 def _as_float(path: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise GridxParseError(path, f"must be a number, got {_json_type(value)}")
+    if isinstance(value, int):
+        _check_range(path, value)  # before float(): 10**400 overflows it
     result = float(value)
-    if not math.isfinite(result):
-        raise GridxParseError(path, "must be a finite number")
+    _check_range(path, result)
     return result
 
 
 def _as_int(path: str, value: object) -> int:
     # An integral float (1500.0) is accepted: some JSON encoders write them.
     if isinstance(value, int) and not isinstance(value, bool):
+        _check_range(path, value)
         return value
     number = _as_float(path, value)
     if not number.is_integer():
@@ -629,13 +719,18 @@ def _json_type(value: object) -> str:
 
 
 class _Reader:
-    """Read typed fields from a JSON object, naming fields by dotted path."""
+    """Read typed fields from a JSON object, naming fields by dotted path.
 
-    __slots__ = ("_obj", "_path")
+    ``invalid`` collects the fields `number` dropped (JSON names below
+    ``data``).
+    """
+
+    __slots__ = ("_obj", "_path", "invalid")
 
     def __init__(self, obj: Mapping[str, Any], path: str) -> None:
         self._obj = obj
         self._path = path
+        self.invalid: list[str] = []
 
     def path(self, key: str) -> str:
         """Return the dotted path of ``key``."""
@@ -655,6 +750,18 @@ class _Reader:
         if value is None:
             return None
         return convert(self.path(key), value)
+
+    def number[T](
+        self, key: str, convert: Callable[[str, object], T], *, required: bool
+    ) -> T | None:
+        """Return a number field; None (and listed invalid) when out of range."""
+        try:
+            if required:
+                return self.req(key, convert)
+            return self.opt(key, convert)
+        except _OutOfRangeError:
+            self.invalid.append(self.path(key).removeprefix("data."))
+            return None
 
     def has(self, key: str) -> bool:
         """Return True when ``key`` is present (even if null)."""
@@ -681,17 +788,17 @@ def _appliance_fields(r: _Reader) -> dict[str, Any]:
     return {
         "appliance_id": r.req("applianceID", _as_id),
         "gateway_id": r.req("gatewayID", _as_id),
-        "model": r.opt("model", _as_str),
-        "manufacturer": r.opt("manufacturer", _as_str),
+        "model": r.opt("model", _as_name),
+        "manufacturer": r.opt("manufacturer", _as_name),
         "appliance_type": r.opt("type", _as_str),
         "kind": r.opt("kind", _as_str),
-        "name": r.opt("name", _as_str),
-        "serial_number": r.opt("serialNumber", _as_str),
-        "firmware": r.opt("firmware", _as_str),
+        "name": r.opt("name", _as_name),
+        "serial_number": r.opt("serialNumber", _as_name),
+        "firmware": r.opt("firmware", _as_name),
         "parent": r.opt("parent", _as_str),
         "gateway_type": r.opt("gatewayType", _as_str),
         "system_id": r.opt("systemID", _as_id),
-        "system_name": r.opt("systemName", _as_str),
+        "system_name": r.opt("systemName", _as_name),
     }
 
 
@@ -709,10 +816,10 @@ def _ev_fields(r: _Reader) -> dict[str, Any]:
 def _ev_charging_fields(r: _Reader) -> dict[str, Any]:
     return {
         **_ev_fields(r),
-        "charge_power": r.req("chargePower", _as_int),
+        "charge_power": r.number("chargePower", _as_int, required=True),
         "state": r.req("state", _as_str),
-        "state_of_charge": r.opt("stateOfCharge", _as_float),
-        "range": r.opt("range", _as_int),
+        "state_of_charge": r.number("stateOfCharge", _as_float, required=False),
+        "range": r.number("range", _as_int, required=False),
     }
 
 
@@ -734,10 +841,10 @@ def _parse_gateway(r: _Reader) -> EventData:
     return GatewayEventData(
         gateway_id=r.req("gatewayID", _as_id),
         system_id=r.req("systemID", _as_id),
-        gateway_name=r.opt("gatewayName", _as_str),
-        gateway_serial_number=r.opt("gatewaySerialnumber", _as_str),
+        gateway_name=r.opt("gatewayName", _as_name),
+        gateway_serial_number=r.opt("gatewaySerialnumber", _as_name),
         gateway_device_id=r.opt("gatewayDeviceID", _as_str),
-        system_name=r.opt("systemName", _as_str),
+        system_name=r.opt("systemName", _as_name),
         user_id=r.opt("userID", _as_str),
         user_name=r.opt("userName", _as_str),
         user_mail=r.opt("userMail", _as_str),
@@ -788,14 +895,14 @@ def _parse_ev_charge_failed(r: _Reader) -> EventData:
 def _parse_ev_measurement(r: _Reader) -> EventData:
     return EVMeasurementEventData(
         **_ev_fields(r),
-        charge_power=r.req("chargePower", _as_int),
+        charge_power=r.number("chargePower", _as_int, required=True),
         charge_state=r.req("chargeState", _as_str),
         plug_state=r.req("plugState", _as_str),
         is_controllable=r.req("isControllable", _as_bool),
-        state_of_charge=r.opt("stateOfCharge", _as_float),
-        range=r.opt("range", _as_int),
-        charge_limit=r.opt("chargeLimit", _as_float),
-        capacity=r.opt("capacity", _as_int),
+        state_of_charge=r.number("stateOfCharge", _as_float, required=False),
+        range=r.number("range", _as_int, required=False),
+        charge_limit=r.number("chargeLimit", _as_float, required=False),
+        capacity=r.number("capacity", _as_int, required=False),
     )
 
 
@@ -803,20 +910,20 @@ def _parse_ev_infeasible(r: _Reader) -> EventData:
     return EVInfeasibleChargingGoalsEventData(
         system_id=r.req("systemID", _as_id),
         asset_id=r.req("assetID", _as_id),
-        min_requested_soc=r.req("minRequestedSoC", _as_float),
-        current_soc=r.req("currentSoC", _as_float),
+        min_requested_soc=r.number("minRequestedSoC", _as_float, required=True),
+        current_soc=r.number("currentSoC", _as_float, required=True),
         departure_at=r.req("departureAt", _as_time),
-        energy_needed_wh=r.req("energyNeededWh", _as_float),
-        deliverable_energy_wh=r.req("deliverableEnergyWh", _as_float),
-        charging_power_w=r.req("chargingPowerW", _as_float),
-        max_state_of_charge=r.opt("maxStateOfCharge", _as_float),
+        energy_needed_wh=r.number("energyNeededWh", _as_float, required=True),
+        deliverable_energy_wh=r.number("deliverableEnergyWh", _as_float, required=True),
+        charging_power_w=r.number("chargingPowerW", _as_float, required=True),
+        max_state_of_charge=r.number("maxStateOfCharge", _as_float, required=False),
         at_home=r.opt("atHome", _as_bool),
     )
 
 
 def _parse_power_limit(r: _Reader) -> EventData:
     return PowerLimitEventData(
-        new_lpc=r.opt("newLPC", _as_float),
+        new_lpc=r.number("newLPC", _as_float, required=False),
         received_at=r.opt("receivedAt", _as_time),
         valid_until=r.opt("validUntil", _as_time),
     )
@@ -900,29 +1007,68 @@ def _freeze(value: object) -> Any:
     return value
 
 
-def _reject_constant(name: str) -> float:
-    # json.loads accepts NaN and Infinity, which are not JSON.
-    raise ValueError(f"{name} is not valid JSON")
+class _DuplicateKeyError(ValueError):
+    """A JSON object has the same key twice."""
 
 
-def parse_event(body: bytes | str) -> GridxEvent:
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads keeps the last of duplicate keys; gridX never sends them,
+    # and a body whose readers could disagree is not an event.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
+def _parse_int(text: str) -> int | float:
+    # More than 16 digits is beyond MAX_SAFE_NUMBER anyway: read it as a
+    # float (inf when huge), which costs no big-integer arithmetic and
+    # avoids the int() digit limit.
+    return int(text) if len(text.lstrip("-")) <= 16 else float(text)
+
+
+def parse_event(body: bytes | str, *, strict: bool = False) -> GridxEvent:
     """Decode a webhook body and parse it into a GridxEvent.
 
-    Raises GridxParseError("body", ...) when the body is not JSON or not a
-    JSON object, and GridxParseError naming the field for schema errors.
+    Raises GridxParseError("body", ...) when the body is not JSON, not a
+    JSON object or has a duplicate key, and GridxParseError naming the field
+    for envelope errors (and, with ``strict``, data errors).
     """
     try:
-        obj: object = json.loads(body, parse_constant=_reject_constant)
+        obj: object = json.loads(
+            body,
+            object_pairs_hook=_unique_keys,
+            parse_int=_parse_int,
+            parse_constant=float,  # NaN, Infinity: an invalid field, see above
+        )
+    except _DuplicateKeyError as err:
+        raise GridxParseError("body", f"has a duplicate key {err.args[0]!r}") from err
     except (ValueError, RecursionError) as err:
         # ValueError covers JSONDecodeError and invalid UTF-8.
         raise GridxParseError("body", f"is not valid JSON: {err}") from err
     if not isinstance(obj, dict):
         raise GridxParseError("body", f"must be a JSON object, got {_json_type(obj)}")
-    return parse_event_dict(obj)
+    return parse_event_dict(obj, strict=strict)
 
 
-def parse_event_dict(obj: Mapping[str, Any]) -> GridxEvent:
-    """Parse an already decoded event (a JSON object) into a GridxEvent."""
+def _check_resource_ids(data: Mapping[str, Any]) -> None:
+    """Reject resource ids over MAX_ID_LENGTH, even in data that drifted."""
+    for key in RESOURCE_ID_KEYS:
+        value = data.get(key)
+        if isinstance(value, str) and len(value) > MAX_ID_LENGTH:
+            raise GridxParseError(
+                f"data.{key}", f"is longer than {MAX_ID_LENGTH} characters"
+            )
+
+
+def parse_event_dict(obj: Mapping[str, Any], *, strict: bool = False) -> GridxEvent:
+    """Parse an already decoded event (a JSON object) into a GridxEvent.
+
+    A known type whose data does not validate gives UnvalidatedEventData,
+    or raises with ``strict``.
+    """
     envelope = _Reader(obj, "")
     event_id = envelope.req("id", _as_id)
     time = envelope.req("time", _as_time)
@@ -941,12 +1087,20 @@ def parse_event_dict(obj: Mapping[str, Any]) -> GridxEvent:
         raw_data: Mapping[str, Any] = _freeze(data)
     except RecursionError as err:
         raise GridxParseError("data", "is nested too deeply") from err
+    _check_resource_ids(raw_data)
     parser = _PARSERS.get(event_type)
-    typed: EventData = (
-        UnknownEventData(raw=raw_data)
-        if parser is None
-        else parser(_Reader(raw_data, "data"))
-    )
+    reader = _Reader(raw_data, "data")
+    typed: EventData
+    if parser is None:
+        typed = UnknownEventData(raw=raw_data)
+    else:
+        try:
+            typed = parser(reader)
+        except GridxParseError as err:
+            if strict:
+                raise
+            typed = UnvalidatedEventData(raw=raw_data, error=str(err))
+            reader.invalid.clear()
     return GridxEvent(
         id=event_id,
         time=time,
@@ -957,12 +1111,17 @@ def parse_event_dict(obj: Mapping[str, Any]) -> GridxEvent:
         data_content_type=data_content_type,
         correlation_id=correlation_id,
         raw_data=raw_data,
+        invalid_fields=tuple(reader.invalid),
     )
 
 
 __all__ = [
     "DEFAULT_DATA_CONTENT_TYPE",
     "KNOWN_SPEC_VERSIONS",
+    "MAX_ID_LENGTH",
+    "MAX_NAME_LENGTH",
+    "MAX_SAFE_NUMBER",
+    "RESOURCE_ID_KEYS",
     "ApplianceEventData",
     "ApplianceKind",
     "ApplianceType",
@@ -1002,6 +1161,7 @@ __all__ = [
     "SystemActionResolutionAction",
     "SystemActionStatus",
     "UnknownEventData",
+    "UnvalidatedEventData",
     "known_value",
     "parse_event",
     "parse_event_dict",
