@@ -650,7 +650,8 @@ class _OutOfRangeError(GridxParseError):
 
 
 def _check_range(path: str, value: float) -> None:
-    if not math.isfinite(value):
+    # An int is compared as an int: math.isfinite(10**400) overflows.
+    if not isinstance(value, int) and not math.isfinite(value):
         raise _OutOfRangeError(path, "must be a finite number")
     if abs(value) > MAX_SAFE_NUMBER:
         raise _OutOfRangeError(path, f"must be within +-{MAX_SAFE_NUMBER}")
@@ -659,11 +660,8 @@ def _check_range(path: str, value: float) -> None:
 def _as_float(path: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise GridxParseError(path, f"must be a number, got {_json_type(value)}")
-    if isinstance(value, int):
-        _check_range(path, value)  # before float(): 10**400 overflows it
-    result = float(value)
-    _check_range(path, result)
-    return result
+    _check_range(path, value)  # before float(): 10**400 overflows it
+    return float(value)
 
 
 def _as_int(path: str, value: object) -> int:
