@@ -58,14 +58,14 @@ async def test_setup_unload_keeps_registration(
     assert entry.state is ConfigEntryState.NOT_LOADED
     assert list(emulator.state.subscriptions) == [subscription.id]
 
-    # The local webhook is gone: a signed delivery no longer fires anything.
+    # Not loaded: a signed delivery gets 503 (gridX retries) and fires nothing.
     events = async_capture_events(hass, EVENT_GRIDX)
     event = emulator.make_event(
         "gateway/online",
         {"gatewayID": demo_ids.gateway_id, "systemID": demo_ids.system_id},
     )
     results = await emulator.deliver(event)
-    assert [r.status for r in results] == [HTTPStatus.OK]
+    assert [r.status for r in results] == [HTTPStatus.SERVICE_UNAVAILABLE]
     await hass.async_block_till_done()
     assert events == []
 

@@ -2,19 +2,13 @@
 
 from functools import partial
 
-from aiohttp.hdrs import METH_POST
-
-# Imported under other names: the package has a `webhook` module of its own.
-from homeassistant.components.webhook import (
-    async_register as webhook_register,
-    async_unregister as webhook_unregister,
-)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_TOKEN, Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.typing import ConfigType
 
 from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.event_types import EventType
@@ -22,7 +16,6 @@ from .api.models import GridxEvent
 from .const import (
     CONF_API_BASE,
     CONF_SECRETS,
-    CONF_WEBHOOK_ID,
     DOMAIN,
     ENTRY_MINOR_VERSION,
     signal_event,
@@ -32,13 +25,29 @@ from .migration import account_of, async_migrate_registries
 from .registration import GridxRegistration, async_remove_registration
 from .runtime import GridxConfigEntry, GridxRuntimeData
 from .store import GridxStore, async_remove_store
-from .webhook import async_create_handler
+from .webhook_router import (
+    async_add_route,
+    async_remove_route,
+    async_setup_routes,
+    async_start_delivery,
+    async_stop_delivery,
+)
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Answer every gridX entry's webhook, with 503 until it is loaded."""
+    async_setup_routes(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> bool:
     """Set up gridX from a config entry."""
+    # Its webhook answers 503 until delivery is switched on below.
+    async_add_route(hass, entry)
+    entry.async_on_unload(partial(async_stop_delivery, hass, entry))
     client = GridxClient(
         entry.data[CONF_API_TOKEN],
         async_get_clientsession(hass),
@@ -51,32 +60,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
         client=client, store=store, coordinator=coordinator
     )
 
-    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
-    # Registered after runtime_data is set: a delivery can arrive at once.
-    webhook_register(
-        hass,
-        DOMAIN,
-        entry.title,
-        webhook_id,
-        async_create_handler(partial(_secrets, entry), store.async_handle_event),
-        local_only=False,
-        allowed_methods=[METH_POST],
-    )
-    entry.async_on_unload(partial(webhook_unregister, hass, webhook_id))
-
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
-    # After the webhook exists: make gridX hold a registration for its URL.
-    # Runs in a task, retries by itself and never fails the setup.
+    # Make gridX hold a registration for our URL (its ping is answered once
+    # delivery is on below). Runs in a task, retries by itself and never
+    # fails the setup.
     registration = GridxRegistration(hass, entry, client)
     entry.runtime_data.registration = registration
     registration.async_start()
-
-    # The first poll seeds connectivity and discovers devices. A failure
-    # does not fail the setup (webhooks work without it); a 401 starts
-    # reauth. The listener keeps the coordinator polling on its interval.
-    entry.async_on_unload(coordinator.async_add_listener(_keep_polling))
-    await coordinator.async_refresh()
 
     @callback
     def _refresh_on_new_gateway(event: GridxEvent) -> None:
@@ -92,6 +83,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
             hass, signal_event(entry.entry_id), _refresh_on_new_gateway
         )
     )
+    # Everything that consumes events is ready: deliveries are processed
+    # from now on (503 before, so gridX delivers them again).
+    async_start_delivery(
+        hass, entry, partial(_secrets, entry), store.async_handle_event
+    )
+
+    # The first poll seeds connectivity and discovers devices. A failure
+    # does not fail the setup (webhooks work without it); a 401 starts
+    # reauth. The listener keeps the coordinator polling on its interval.
+    entry.async_on_unload(coordinator.async_add_listener(_keep_polling))
+    await coordinator.async_refresh()
     return True
 
 
@@ -106,10 +108,13 @@ async def async_migrate_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> b
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> bool:
-    """Unload a config entry; the webhook is unregistered by its unload hook.
+    """Unload a config entry.
 
-    The registration at gridX is kept: deliveries resume after a reload.
+    Deliveries get 503 (gridX retries them) from before the platforms go
+    until the entry is loaded again; the webhook stays registered. The
+    registration at gridX is kept: deliveries resume after a reload.
     """
+    async_stop_delivery(hass, entry)
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.store.async_save()
@@ -118,6 +123,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> bo
 
 async def async_remove_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> None:
     """Delete the gridX registration and the cloudhook of a removed entry."""
+    async_remove_route(hass, entry)
     await async_remove_store(hass, entry.entry_id)
     await async_remove_registration(hass, entry)
 
