@@ -367,3 +367,15 @@ async def test_item9_invalid_envelope_is_still_400(
     assert (await resp.text()).startswith(f"invalid event: {field}: ")
     await hass.async_block_till_done()
     assert bus_events == []
+
+
+async def test_item9_drifted_delete_deletes_nothing(
+    hass: HomeAssistant, post_webhook: PostWebhook, bus_events: list[Event]
+) -> None:
+    """A deletion is only applied from data that validates."""
+    drifted = event("appliance/delete", appliance_data(name=7), time=at(1))
+    assert (await post_webhook(drifted)).status == HTTPStatus.NO_CONTENT
+    await hass.async_block_till_done()
+    assert [e.data["type"] for e in bus_events] == ["appliance/delete"]
+    assert get_device(hass, APPLIANCE_ID) is not None
+    assert state_of(hass, B, f"{APPLIANCE_ID}_appliance_connection").state == STATE_ON
