@@ -10,20 +10,18 @@ user in the path, which must be the token's (403). Unknown resources answer
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from ._protocol import SUBSCRIBABLE_EVENT_TYPES, EventType
-from .faults import Fault
-from .state import Rule, Subscription, User, new_id, new_webhook_secret
-
-if TYPE_CHECKING:
-    from .emulator import GridxEmulator
+from .delivery import DeliveryResult
+from .faults import Fault, FaultInjector
+from .state import EmulatorState, Rule, Subscription, User, new_id, new_webhook_secret
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -152,10 +150,37 @@ def validate_rule(body: Any) -> dict[str, Any]:
     }
 
 
+class ApiBackend(Protocol):
+    """What the routes need from the emulator (`GridxEmulator` is one).
+
+    The API depends on this, not on the emulator module, so imports go one
+    way: the emulator builds the API, the API never imports the emulator.
+    """
+
+    @property
+    def state(self) -> EmulatorState:
+        """The stored accounts, tokens, subscriptions, rules and gateways."""
+
+    @property
+    def faults(self) -> FaultInjector:
+        """The faults to inject into the next requests."""
+
+    def state_changed(self) -> None:
+        """Persist the state after a change."""
+
+    def create_background_task(
+        self, coro: Coroutine[Any, Any, Any]
+    ) -> asyncio.Task[Any]:
+        """Run ``coro`` in the background (stopped with the emulator)."""
+
+    async def ping(self, subscription_id: str) -> DeliveryResult:
+        """Send a signed ``ping`` to a subscription."""
+
+
 class GridxApi:
     """The route handlers, bound to one emulator."""
 
-    def __init__(self, emulator: GridxEmulator) -> None:
+    def __init__(self, emulator: ApiBackend) -> None:
         """Keep the emulator whose state and faults the routes use."""
         self._emulator = emulator
 
