@@ -3,6 +3,8 @@
 Starts the emulator on 127.0.0.1 (unless ``--host`` says otherwise), seeds a
 demo account for the token when the state is new, prints the base URL and
 the token to paste into Home Assistant, and runs until SIGINT or SIGTERM.
+``--fleet 200x9`` adds a second, big account (200 gateways with 9 appliances
+each) for the token ``--fleet-token`` (default ``fleet``), for scaling tests.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ import logging
 from pathlib import Path
 import signal
 import sys
+from typing import Any
 
 from .emulator import GridxEmulator
+from .fleet import parse_fleet
 from .scenario import DemoScenario
 from .state import DEMO_TOKEN, EmulatorState
 
 DEFAULT_PORT = 8765
+FLEET_TOKEN = "fleet"  # noqa: S105 - a test token, like DEMO_TOKEN
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,8 +71,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.5,
         help="first retry delay of a failed delivery in seconds (default 0.5)",
     )
+    parser.add_argument(
+        "--fleet",
+        type=_fleet_arg,
+        default=None,
+        metavar="GxA",
+        help="also serve an account with G gateways of A appliances (e.g. 200x9)",
+    )
+    parser.add_argument(
+        "--fleet-token",
+        default=FLEET_TOKEN,
+        help=f"API token of the --fleet account (default {FLEET_TOKEN})",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
+
+
+def _fleet_arg(text: str) -> tuple[int, int]:
+    """Parse ``--fleet``; argparse reports the ValueError's message."""
+    try:
+        return parse_fleet(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _is_loopback(host: str) -> bool:
@@ -97,12 +122,16 @@ async def run(
     interval: float = 5.0,
     seed: int | None = None,
     retry_base_delay: float = 0.5,
+    fleet: tuple[int, int] | None = None,
+    fleet_token: str = FLEET_TOKEN,
     stop_event: asyncio.Event | None = None,
     on_started: Callable[[GridxEmulator], None] | None = None,
 ) -> None:
     """Run the emulator until SIGINT/SIGTERM or until ``stop_event`` is set.
 
     ``on_started`` is called with the running emulator (tests use it).
+    ``fleet`` (gateways, appliances per gateway) adds a big account for
+    ``fleet_token`` unless the state already knows that token.
     """
     state = _load_state(state_path)
     emulator = GridxEmulator(
@@ -112,6 +141,10 @@ async def run(
         emulator.seed_demo(token=token)
     elif token not in state.tokens:
         emulator.add_token(token, user_id=state.demo.user_id)
+    if fleet is not None and fleet_token not in state.tokens:
+        emulator.seed_fleet(
+            token=fleet_token, gateways=fleet[0], appliances_per_gateway=fleet[1]
+        )
     demo = state.demo
     assert demo is not None  # noqa: S101 - seeded just above
     stop = stop_event if stop_event is not None else asyncio.Event()
@@ -134,6 +167,12 @@ async def run(
         print(f"  API token:  {token}", flush=True)
         print(f"  account ID: {demo.account_id}", flush=True)
         print(f"  user ID:    {demo.user_id}", flush=True)
+        if fleet is not None:
+            print(
+                f"  fleet:      {fleet[0]} gateways x {fleet[1]} appliances,"
+                f" token {fleet_token}",
+                flush=True,
+            )
         if scenario:
             story = DemoScenario(emulator, seed=seed, interval=interval)
             emulator.create_background_task(story.run())
@@ -158,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Only a given --fleet is passed on, so a plain run reads as before.
+    fleet: dict[str, Any] = (
+        {}
+        if args.fleet is None
+        else {"fleet": args.fleet, "fleet_token": args.fleet_token}
+    )
     try:
         asyncio.run(
             run(
@@ -169,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                 interval=args.interval,
                 seed=args.seed,
                 retry_base_delay=args.retry_base_delay,
+                **fleet,
             )
         )
     except OSError as err:

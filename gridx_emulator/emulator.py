@@ -23,6 +23,7 @@ from .app import GridxApi
 from .delivery import DeliveryResult, post_with_retries
 from .events import make_event, ping_data
 from .faults import FaultInjector
+from .fleet import FleetIds, seed_fleet
 from .state import (
     ALL_POLICIES,
     DEMO_TOKEN,
@@ -171,6 +172,25 @@ class GridxEmulator:
     ) -> DemoIds:
         """Create the demo account, user, gridBox, appliances and EV; see `EmulatorState.seed_demo`."""
         ids = self.state.seed_demo(token=token, rng=rng)
+        self.state_changed()
+        return ids
+
+    def seed_fleet(
+        self,
+        *,
+        token: str,
+        gateways: int,
+        appliances_per_gateway: int,
+        rng: random.Random | None = None,
+    ) -> FleetIds:
+        """Add a big account for ``token``; see `fleet.seed_fleet`."""
+        ids = seed_fleet(
+            self.state,
+            token=token,
+            gateways=gateways,
+            appliances_per_gateway=appliances_per_gateway,
+            rng=rng,
+        )
         self.state_changed()
         return ids
 
