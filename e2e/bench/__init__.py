@@ -1,0 +1,1 @@
+"""The benchmark behind scripts/bench (run ``python -m e2e.bench --help``)."""

@@ -1,0 +1,118 @@
+"""The bench's probe inside Home Assistant (only in the bench's own config dir).
+
+- A no-op webhook (`NOOP_WEBHOOK_ID`): reads the body and answers 204. It is
+  the floor a webhook handler cannot go under; the bench sends it the same
+  bytes it sends gridX.
+- ``POST /api/gridx_bench/time`` with ``{"webhook_ids": [...]}`` wraps those
+  webhooks' handlers with a timer; ``GET /api/gridx_bench/time`` returns and
+  clears the handler times in seconds per webhook id (the in-process cost,
+  without HTTP).
+- ``GET /api/gridx_bench/entry/{entry_id}`` counts a config entry's
+  enabled entities and how many of them have a state.
+
+Loaded with ``gridx_bench:`` in configuration.yaml; never shipped.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Awaitable, Callable
+import dataclasses
+from http import HTTPStatus
+import time
+from typing import Any
+
+from aiohttp import web
+from homeassistant.components import webhook
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+from homeassistant.helpers.typing import ConfigType
+
+DOMAIN = "gridx_bench"
+NOOP_WEBHOOK_ID = "gridx_bench_noop"
+KEEP_TIMES = 50_000
+
+type Handler = Callable[[HomeAssistant, str, web.Request], Awaitable[Any]]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the no-op webhook and the probe's views."""
+    webhook.async_register(
+        hass, DOMAIN, "bench no-op", NOOP_WEBHOOK_ID, _noop, allowed_methods=["POST"]
+    )
+    times: dict[str, deque[float]] = {}
+    hass.http.register_view(TimeView(times))
+    hass.http.register_view(EntryView())
+    return True
+
+
+async def _noop(
+    hass: HomeAssistant, webhook_id: str, request: web.Request
+) -> web.Response:
+    """Read the body, answer 204."""
+    await request.read()
+    return web.Response(status=HTTPStatus.NO_CONTENT)
+
+
+def _timed(handler: Handler, times: deque[float]) -> Handler:
+    async def timed(hass: HomeAssistant, webhook_id: str, request: web.Request) -> Any:
+        began = time.perf_counter()
+        try:
+            return await handler(hass, webhook_id, request)
+        finally:
+            times.append(time.perf_counter() - began)
+
+    return timed
+
+
+class TimeView(HomeAssistantView):
+    """Time webhook handlers in-process."""
+
+    url = "/api/gridx_bench/time"
+    name = "api:gridx_bench:time"
+
+    def __init__(self, times: dict[str, deque[float]]) -> None:
+        """Keep the per-webhook times."""
+        self._times = times
+
+    async def post(self, request: web.Request) -> web.Response:
+        """Wrap the handlers of the given webhook ids (once each)."""
+        hass = request.app[KEY_HASS]
+        handlers = hass.data.get(webhook.DOMAIN, {})  # the webhook registry
+        wrapped = []
+        for webhook_id in (await request.json())["webhook_ids"]:
+            data = handlers.get(webhook_id)
+            if data is None or webhook_id in self._times:
+                continue
+            times = self._times[webhook_id] = deque(maxlen=KEEP_TIMES)
+            handlers[webhook_id] = dataclasses.replace(
+                data, handler=_timed(data.handler, times)
+            )
+            wrapped.append(webhook_id)
+        return self.json({"wrapped": wrapped})
+
+    async def get(self, request: web.Request) -> web.Response:
+        """Return and clear the times so far."""
+        result = {key: list(times) for key, times in self._times.items()}
+        for times in self._times.values():
+            times.clear()
+        return self.json(result)
+
+
+class EntryView(HomeAssistantView):
+    """Count a config entry's entities and states."""
+
+    url = "/api/gridx_bench/entry/{entry_id}"
+    name = "api:gridx_bench:entry"
+
+    async def get(self, request: web.Request, entry_id: str) -> web.Response:
+        """Return ``{"entities": n, "states": m}``."""
+        hass = request.app[KEY_HASS]
+        entries = [
+            e
+            for e in er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+            if not e.disabled
+        ]
+        states = sum(hass.states.get(e.entity_id) is not None for e in entries)
+        return self.json({"entities": len(entries), "states": states})
