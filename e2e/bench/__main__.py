@@ -136,10 +136,12 @@ async def run(args: argparse.Namespace) -> int:
             bench = Bench(stack, emulator, sender, small, options, report)
             for part in args.parts:
                 print(f"... {part} ({time.monotonic() - started:.0f} s)", flush=True)
+                await asyncio.to_thread(stack.refresh_token)
                 if part in ("setup", "scaling") and bench.big is None:
                     await setup(bench, big)
                 if part in PARTS_RUN:
                     await PARTS_RUN[part](bench)
+                print(report.new_rows(), flush=True)
     finally:
         await asyncio.to_thread(stack.stop)
         await emulator.stop()

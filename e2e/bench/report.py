@@ -41,6 +41,13 @@ class Report:
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     key: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    printed: int = 0
+
+    def new_rows(self) -> str:
+        """The rows added since the last call (printed as each part ends)."""
+        rows = self.rows[self.printed :]
+        self.printed = len(self.rows)
+        return "\n".join(f"{a}  {b}  {c}".rstrip() for a, b, c in rows)
 
     def section(self, title: str) -> None:
         """Start a section."""

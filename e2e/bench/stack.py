@@ -70,6 +70,41 @@ class BenchStack(Stack):
         finally:
             del os.environ["PYTHONSAFEPATH"]
 
+    def refresh_token(self) -> None:
+        """Get a fresh access token (they last 30 min; a full run may not).
+
+        Onboarding created the owner with the password the harness uses.
+        """
+        client_id = f"{self.ha_url}/"
+        flow = request(
+            "POST",
+            f"{self.ha_url}/auth/login_flow",
+            json_body={
+                "client_id": client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": client_id,
+            },
+        )
+        done = request(
+            "POST",
+            f"{self.ha_url}/auth/login_flow/{flow['flow_id']}",
+            json_body={
+                "client_id": client_id,
+                "username": "owner",
+                "password": "e2e-password-123",
+            },
+        )
+        tokens = request(
+            "POST",
+            f"{self.ha_url}/auth/token",
+            form={
+                "grant_type": "authorization_code",
+                "code": done["result"],
+                "client_id": client_id,
+            },
+        )
+        self.access_token = tokens["access_token"]
+
     @property
     def hass_pid(self) -> int:
         """The hass process id."""
