@@ -15,7 +15,9 @@ setup parts, a big one (200 x 9 = 2,000 devices). Then, in one run:
               in-process, and a burst of 2,000 to each (adds the big
               account first, so it reports setup too)
 
-A default run takes about 8-10 minutes on 2 cores; ``--quick`` about 2.
+A default run should take 6-10 minutes on 2 idle cores (estimated from idle
+rates); with other work on the cores far longer (>30 min at load 12, where
+``--quick`` took 7).
 """
 
 from __future__ import annotations
