@@ -22,7 +22,11 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
 )
 from yarl import URL
 
-from custom_components.gridx.api.client import DEFAULT_BASE_URL, GridxClient
+from custom_components.gridx.api.client import (
+    DEFAULT_BASE_URL,
+    MAX_RETRY_AFTER,
+    GridxClient,
+)
 from custom_components.gridx.api.errors import (
     GridxApiError,
     GridxAuthError,
@@ -814,6 +818,28 @@ async def test_rate_limit(
     assert err.status == 429
     assert err.message == "Too Many Requests"
     assert err.retry_after == expected
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    ["1e12", "3601", format_datetime(NOW + timedelta(days=400), usegmt=True)],
+)
+async def test_item17_retry_after_is_capped(
+    client: GridxClient,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    retry_after: str,
+) -> None:
+    """A huge Retry-After (seconds or a far date) is capped at one hour."""
+    freezer.move_to(NOW)
+    aioclient_mock.get(
+        f"{BASE}/user", status=429, json={}, headers={"Retry-After": retry_after}
+    )
+
+    with pytest.raises(GridxRateLimitError) as exc_info:
+        await client.get_user()
+
+    assert exc_info.value.retry_after == MAX_RETRY_AFTER == 3600.0
 
 
 @pytest.mark.parametrize(

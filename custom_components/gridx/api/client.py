@@ -49,6 +49,9 @@ CONTENT_TYPE_JSON: Final = "application/json"
 API_TOKEN_PREFIXES: Final = ("gxp_", "gxo_")
 _BAD_CREDENTIALS: Final = "bad credentials"
 _MAX_MESSAGE_LENGTH: Final = 300
+# The longest Retry-After honoured, in seconds: a hostile or broken answer
+# (``Retry-After: 1e12``) must not park a retry for ever.
+MAX_RETRY_AFTER: Final = 3600.0
 _REDACTED: Final = "***"
 
 
@@ -61,7 +64,7 @@ def _parse_retry_after(value: str | None) -> float | None:
     """Return a Retry-After value in seconds, or None when absent or garbage.
 
     Accepts delta-seconds (``120``) or an HTTP date, which becomes the seconds
-    from now (never negative).
+    from now (never negative). Either is capped at MAX_RETRY_AFTER.
     """
     if value is None or not (value := value.strip()):
         return None
@@ -70,14 +73,16 @@ def _parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         pass
     else:
-        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+        if not math.isfinite(seconds) or seconds < 0:
+            return None
+        return min(seconds, MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(value)
     except TypeError, ValueError:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return min(max(0.0, (when - datetime.now(UTC)).total_seconds()), MAX_RETRY_AFTER)
 
 
 def _status_phrase(status: int) -> str:
