@@ -407,9 +407,19 @@ async def test_user_unknown_error_recovers(
     assert result["step_id"] == "event_types"
 
 
-@pytest.mark.parametrize("api_base", ["not a url", "ftp://api.gridx.de", "https://"])
+@pytest.mark.parametrize(
+    "api_base",
+    [
+        "not a url",
+        "ftp://api.gridx.de",
+        "https://",
+        "http://localhost:99999",
+        "http://localhost:0",
+        "http://[::1",
+    ],
+)
 @pytest.mark.usefixtures("ha_client", "no_setup")
-async def test_user_invalid_api_base(
+async def test_item21_user_invalid_api_base(
     hass: HomeAssistant, emulator: GridxEmulator, api_base: str
 ) -> None:
     """A malformed API base is refused before any request."""
@@ -766,7 +776,7 @@ async def test_reconfigure_old_api_cleanup_fails(
     assert len(second_emulator.state.subscriptions) == 1
 
 
-async def test_reconfigure_errors_recover(
+async def test_item21_reconfigure_errors_recover(
     hass: HomeAssistant,
     emulator: GridxEmulator,
     second_emulator: GridxEmulator,
@@ -778,6 +788,11 @@ async def test_reconfigure_errors_recover(
 
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_API_BASE: "nope"}
+    )
+    assert result["errors"] == {"base": "invalid_api_base"}
+    # Item 21: an out-of-range port is a form error, not a ValueError.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_BASE: "http://localhost:99999"}
     )
     assert result["errors"] == {"base": "invalid_api_base"}
 

@@ -117,11 +117,18 @@ def _event_types_schema(default: list[str]) -> probatio.Schema:
 
 
 def _normalize_api_base(value: str) -> str | None:
-    """Return the API base without a trailing slash, or None when invalid."""
-    url = URL(value.strip())
-    if url.scheme not in ("http", "https") or not url.host:
+    """Return the API base without a trailing slash, or None when invalid.
+
+    yarl raises ValueError for what it cannot parse (a port beyond 65535, a
+    broken IPv6 literal): that is an invalid API base too, not a crash.
+    """
+    try:
+        url = URL(value.strip())
+        if url.scheme not in ("http", "https") or not url.host or not url.port:
+            return None
+        return str(url).rstrip("/")
+    except ValueError:
         return None
-    return str(url).rstrip("/")
 
 
 def _error_key(err: Exception) -> str:
