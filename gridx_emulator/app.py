@@ -227,9 +227,12 @@ class GridxApi:
                     return injected
             try:
                 caller = self._check(request, policy, webhooks_api=webhooks_api)
-                return await handler(request, caller)
+                response = await handler(request, caller)
             except ApiError as err:
-                return err.response()
+                response = err.response()
+            if fault is not None and fault.lost:
+                return _drop(request)
+            return response
 
         return guarded
 
@@ -445,16 +448,21 @@ async def _apply_fault(request: web.Request, fault: Fault) -> web.Response | Non
     if fault.delay:
         await asyncio.sleep(fault.delay)
     if fault.drop:
-        transport = request.transport
-        if transport is not None:
-            transport.abort()
-        return empty_response(500)
+        return _drop(request)
     if fault.status is None:
         return None
     headers: dict[str, str] = {}
     if fault.retry_after is not None:
         headers["Retry-After"] = f"{fault.retry_after:g}"
     return json_response(fault.status, fault.error_body(fault.status), headers)
+
+
+def _drop(request: web.Request) -> web.Response:
+    """Abort the connection: the client gets no response at all."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+    return empty_response(500)
 
 
 @web.middleware

@@ -2,8 +2,9 @@
 
 ``emulator.faults.add("create_webhook", status=503, count=2)`` makes the next
 two calls to that route answer 503 with a gridX error body; afterwards the
-route behaves normally again. Faults can also delay a call or drop the
-connection without any response.
+route behaves normally again. Faults can also delay a call, drop the
+connection without any response, or carry out the call and then lose its
+answer (``lost``: what a client sees as a timeout after gridX acted).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Fault:
     status: int | None = None
     delay: float = 0.0
     drop: bool = False
+    lost: bool = False
     body: Mapping[str, Any] | None = None
     retry_after: float | None = None
 
@@ -67,6 +69,7 @@ class FaultInjector:
         status: int | None = None,
         delay: float = 0,
         drop: bool = False,
+        lost: bool = False,
         count: int = 1,
         body: Mapping[str, Any] | None = None,
         retry_after: float | None = None,
@@ -76,7 +79,8 @@ class FaultInjector:
         ``status`` answers with that status and a gridX error body (or
         ``body``); ``retry_after`` adds a ``Retry-After`` header (seconds);
         ``delay`` waits first; ``drop`` closes the connection without a
-        response. Faults added later queue behind earlier ones.
+        response; ``lost`` carries the call out, then closes the connection
+        instead of answering. Faults added later queue behind earlier ones.
         """
         if endpoint not in ROUTE_NAMES:
             raise ValueError(f"unknown endpoint {endpoint!r}")
@@ -87,7 +91,12 @@ class FaultInjector:
         if status is not None and not 100 <= status <= 599:
             raise ValueError(f"invalid status {status}")
         fault = Fault(
-            status=status, delay=delay, drop=drop, body=body, retry_after=retry_after
+            status=status,
+            delay=delay,
+            drop=drop,
+            lost=lost,
+            body=body,
+            retry_after=retry_after,
         )
         self._queues.setdefault(endpoint, deque()).extend([fault] * count)
 

@@ -1068,6 +1068,19 @@ async def test_fault_drop(
     assert status == 201
 
 
+async def test_fault_lost(
+    emulator: GridxEmulator, emulator_api: EmulatorApi, demo_ids: DemoIds
+) -> None:
+    """A lost answer: the call is carried out, the client gets no response."""
+    emulator.faults.add("create_webhook", lost=True)
+    with pytest.raises(ClientConnectionError):
+        await emulator_api.request(
+            "POST", _webhooks(demo_ids), json_body=_sub_body("http://h/x")
+        )
+    [subscription] = emulator.state.subscriptions.values()
+    assert subscription.target_url == "http://h/x"
+
+
 async def test_fault_drop_without_transport() -> None:
     class _Request:
         transport = None
