@@ -43,7 +43,7 @@ from custom_components.gridx.const import (
     DOMAIN,
     EVENT_GRIDX,
 )
-from custom_components.gridx.registration import (
+from custom_components.gridx.manager import (
     CHECK_INTERVAL,
     PING_TIMEOUT,
     RETRY_DELAY,
@@ -73,7 +73,7 @@ FOREIGN_URL = "https://example.com/someone-else"
 @pytest.fixture(autouse=True)
 def fast_removal_retries() -> Any:
     """Retry a failed removal pass without waiting."""
-    with patch("custom_components.gridx.registration.REMOVAL_RETRY_DELAY", 0):
+    with patch("custom_components.gridx.orphans.REMOVAL_RETRY_DELAY", 0):
         yield
 
 
@@ -674,25 +674,6 @@ async def test_remove_retries_transient_failures(
 
     assert emulator.state.subscriptions == {}
     assert emulator.state.rules == {}
-
-
-@pytest.mark.parametrize("status", [401, 503])
-async def test_remove_gives_up_with_warning(
-    hass: HomeAssistant,
-    emulator: GridxEmulator,
-    caplog: pytest.LogCaptureFixture,
-    status: int,
-) -> None:
-    """A lasting failure names the registration to delete by hand."""
-    entry = await async_create_entry(hass, emulator, event_types=FEW_TYPES)
-    subscription_id = entry.data[CONF_SUBSCRIPTION_ID]
-    emulator.faults.add("list_webhooks", status=status, count=3)
-
-    await hass.config_entries.async_remove(entry.entry_id)
-    await hass.async_block_till_done()
-
-    assert f"Could not delete the gridX registration ({subscription_id})" in caplog.text
-    assert list(emulator.state.subscriptions) == [subscription_id]
 
 
 # -- options ------------------------------------------------------------------------------

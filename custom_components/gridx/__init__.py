@@ -21,8 +21,9 @@ from .const import (
     signal_event,
 )
 from .coordinator import GridxDataUpdateCoordinator
+from .manager import GridxRegistration
 from .migration import account_of, async_migrate_registries
-from .registration import GridxRegistration, async_remove_registration
+from .orphans import async_remove_registration, async_setup_orphans
 from .runtime import GridxConfigEntry, GridxRuntimeData
 from .store import GridxStore, async_remove_store
 from .webhook_router import (
@@ -38,8 +39,13 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Answer every gridX entry's webhook, with 503 until it is loaded."""
+    """Answer every gridX entry's webhook (503 until it is loaded); retry removals.
+
+    Deletions at gridX left over from removed entries are retried now and
+    hourly until done.
+    """
     async_setup_routes(hass)
+    await async_setup_orphans(hass)
     return True
 
 

@@ -33,6 +33,7 @@ from homeassistant.helpers.selector import (
 import probatio
 from yarl import URL
 
+from . import nabucasa
 from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.errors import GridxApiError, GridxAuthError, GridxPermissionError
 from .api.resources import GridxUser
@@ -52,17 +53,18 @@ from .const import (
     ENTRY_MINOR_VERSION,
     LOGGER,
     METHOD_AUTOMATIC,
+    METHOD_RULES,
     REGISTRATION_METHODS,
 )
+from .manager import async_request_reconcile
+from .reconcile import RemoteRegistration, async_delete_remote, async_reconcile
 from .registration import (
-    RemoteRegistration,
     WebhookTarget,
     WebhookUrlError,
-    async_delete_remote,
-    async_reconcile,
-    async_request_reconcile,
     async_resolve_webhook_url,
+    async_write_registration,
     previous_urls_after,
+    registration_lock,
 )
 
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -182,6 +184,40 @@ async def _async_register(
         return _error_key(err)
 
 
+def _other_rules_user(data: Mapping[str, Any], user_id: str) -> bool:
+    """Return True when ``user_id`` cannot take over the entry's rules.
+
+    Notification rules belong to the user who made them: a token of another
+    user can neither see nor delete them, so they would be left at gridX
+    for ever. Subscriptions belong to the account and may change hands.
+    """
+    return data.get(CONF_REGISTRATION_METHOD) == METHOD_RULES and user_id != data.get(
+        CONF_USER_ID
+    )
+
+
+async def _async_clean_up(
+    hass: HomeAssistant,
+    client: GridxClient,
+    data: Mapping[str, Any],
+    cloudhook_of: str | None,
+) -> None:
+    """Delete what an unfinished flow may have left at gridX; never raises.
+
+    ``data`` names URLs only this flow used (its own webhook id), so
+    whatever targets them is the flow's. ``cloudhook_of`` is the webhook
+    id of a cloudhook the flow created.
+    """
+    try:
+        await async_delete_remote(client, data)
+    except GridxApiError as err:
+        LOGGER.warning(
+            "Could not delete what the cancelled gridX setup registered: %s", err
+        )
+    if cloudhook_of is not None:
+        await nabucasa.async_delete_cloudhook(hass, cloudhook_of)
+
+
 class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for gridX."""
 
@@ -198,6 +234,25 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
         self._api_base = DEFAULT_BASE_URL
         self._method = METHOD_AUTOMATIC
         self._webhook_id = async_generate_id()
+        # What to delete if the flow ends without an entry owning it: the
+        # client and data for `async_delete_remote`, and a cloudhook.
+        self._clean_up: tuple[GridxClient, dict[str, Any]] | None = None
+        self._cloudhook_of: str | None = None
+
+    @callback
+    def async_remove(self) -> None:
+        """Delete what a failed or cancelled flow left behind (in a task)."""
+        if self._clean_up is not None:
+            client, data = self._clean_up
+            self.hass.async_create_task(
+                _async_clean_up(self.hass, client, data, self._cloudhook_of),
+                "gridX flow clean-up",
+            )
+        elif self._cloudhook_of is not None:
+            self.hass.async_create_task(
+                nabucasa.async_delete_cloudhook(self.hass, self._cloudhook_of),
+                "gridX flow clean-up",
+            )
 
     @staticmethod
     @callback
@@ -230,6 +285,8 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
                     except WebhookUrlError as err:
                         errors["base"] = err.reason
                     else:
+                        if self._target.cloudhook_url is not None:
+                            self._cloudhook_of = self._webhook_id
                         self._token = token
                         self._api_base = api_base
                         self._method = advanced[CONF_REGISTRATION_METHOD]
@@ -254,9 +311,21 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
             if not event_types:
                 errors[CONF_EVENT_TYPES] = "no_event_types"
             else:
+                client = _client(self.hass, self._token, self._api_base)
+                # A failed attempt may leave a registration behind (a create
+                # whose answer was lost): delete it if the flow ends here.
+                self._clean_up = (
+                    client,
+                    {
+                        CONF_ACCOUNT_ID: self._user.account_id,
+                        CONF_USER_ID: self._user.id,
+                        CONF_REGISTRATION_METHOD: self._method,
+                        CONF_WEBHOOK_URL: self._target.url,
+                    },
+                )
                 result = await _async_register(
                     self.hass,
-                    _client(self.hass, self._token, self._api_base),
+                    client,
                     self._user,
                     self._target,
                     event_types,
@@ -266,6 +335,7 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
                 if isinstance(result, str):
                     errors["base"] = result
                 else:
+                    self._clean_up = self._cloudhook_of = None
                     data: dict[str, Any] = {
                         CONF_WEBHOOK_ID: self._webhook_id,
                         CONF_API_TOKEN: self._token,
@@ -313,10 +383,17 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 await self.async_set_unique_id(result.account_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
-                return self.async_update_reload_and_abort(
-                    entry,
-                    data_updates={CONF_API_TOKEN: token, CONF_USER_ID: result.id},
-                )
+                async with registration_lock(self.hass, entry.entry_id):
+                    if _other_rules_user(entry.data, result.id):
+                        errors["base"] = "wrong_user"
+                    else:
+                        return self.async_update_reload_and_abort(
+                            entry,
+                            data_updates={
+                                CONF_API_TOKEN: token,
+                                CONF_USER_ID: result.id,
+                            },
+                        )
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=STEP_REAUTH_SCHEMA,
@@ -366,8 +443,18 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
             return user
         await self.async_set_unique_id(user.account_id)
         self._abort_if_unique_id_mismatch(reason="wrong_account")
+        async with registration_lock(self.hass, entry.entry_id):
+            return await self._async_reregister(entry, token, api_base, user)
+
+    async def _async_reregister(
+        self, entry: ConfigEntry, token: str, api_base: str, user: GridxUser
+    ) -> ConfigFlowResult | str:
+        """Register for the reconfigured entry; the caller holds its lock."""
         data = entry.data
         old_base: str = data.get(CONF_API_BASE, DEFAULT_BASE_URL)
+        moved = api_base != old_base
+        if not moved and _other_rules_user(data, user.id):
+            return "wrong_user"
         try:
             target = await async_resolve_webhook_url(
                 self.hass,
@@ -377,15 +464,24 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
             )
         except WebhookUrlError as err:
             return err.reason
-        moved = api_base != old_base
         current = RemoteRegistration.from_entry_data(data)
+        client = _client(self.hass, token, api_base)
         if moved:
             # A new API knows nothing of ours: start over, keep the secrets.
             current = RemoteRegistration(METHOD_AUTOMATIC, secrets=current.secrets)
+            # What a failed attempt left at the new API goes if the flow ends.
+            self._clean_up = (
+                client,
+                {
+                    CONF_ACCOUNT_ID: user.account_id,
+                    CONF_USER_ID: user.id,
+                    CONF_WEBHOOK_URL: target.url,
+                },
+            )
         previous = previous_urls_after(data, target.url)
         registration = await _async_register(
             self.hass,
-            _client(self.hass, token, api_base),
+            client,
             user,
             target,
             list(entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES)),
@@ -394,6 +490,7 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         if isinstance(registration, str):
             return registration
+        self._clean_up = None
         if moved:
             try:
                 await async_delete_remote(
@@ -448,13 +545,32 @@ class GridxOptionsFlow(OptionsFlowWithReload):
         """Diff the registration at gridX to ``event_types``; error key or None.
 
         Without a registered URL (none was available yet) there is nothing
-        to update: the runtime manager registers once it has a URL.
+        to update: the runtime manager registers once it has a URL. After a
+        failure gridX is read back and brought back to the saved event types
+        (it may have applied a change whose answer was lost), and the
+        running manager looks again a minute later.
         """
         entry = self.config_entry
-        data = entry.data
-        if not (url := data.get(CONF_WEBHOOK_URL)):
+        async with registration_lock(self.hass, entry.entry_id):
+            if not (url := entry.data.get(CONF_WEBHOOK_URL)):
+                return None
+            result = await self._async_register(url, event_types)
+            if isinstance(result, str):
+                saved = entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES)
+                restored = await self._async_register(url, list(saved))
+                if not isinstance(restored, str):
+                    async_write_registration(self.hass, entry, restored.as_entry_data())
+                async_request_reconcile(entry, "options change failed", later=True)
+                return result
+            async_write_registration(self.hass, entry, result.as_entry_data())
             return None
-        result = await _async_register(
+
+    async def _async_register(
+        self, url: str, event_types: list[str]
+    ) -> RemoteRegistration | str:
+        """Reconcile the entry's registration to ``event_types``."""
+        data = self.config_entry.data
+        return await _async_register(
             self.hass,
             _client(
                 self.hass,
@@ -467,12 +583,3 @@ class GridxOptionsFlow(OptionsFlowWithReload):
             RemoteRegistration.from_entry_data(data),
             list(data.get(CONF_PREVIOUS_URLS, ())),
         )
-        if isinstance(result, str):
-            # A failed diff may have deleted a rule it could not replace:
-            # the running manager restores the saved state.
-            async_request_reconcile(entry, "options change failed")
-            return result
-        self.hass.config_entries.async_update_entry(
-            entry, data={**data, **result.as_entry_data()}
-        )
-        return None

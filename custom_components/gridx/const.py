@@ -80,3 +80,11 @@ def signal_event(entry_id: str) -> str:
 def signal_state(entry_id: str) -> str:
     """Return the dispatcher signal sent when the entry's state store changed."""
     return f"{DOMAIN}_{entry_id}_state"
+
+
+def signal_bad_signature(webhook_id: str) -> str:
+    """Return the dispatcher signal sent when a delivery fails verification.
+
+    Keyed by the webhook id (which the handler knows), without arguments.
+    """
+    return f"{DOMAIN}_{webhook_id}_bad_signature"

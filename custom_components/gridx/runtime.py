@@ -6,7 +6,7 @@ from homeassistant.config_entries import ConfigEntry
 
 from .api.client import GridxClient
 from .coordinator import GridxDataUpdateCoordinator
-from .registration import GridxRegistration
+from .manager import GridxRegistration
 from .store import GridxStore
 
 

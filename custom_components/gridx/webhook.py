@@ -25,11 +25,12 @@ from typing import Final
 
 from aiohttp import StreamReader, web
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .api.errors import GridxParseError
 from .api.models import GridxEvent, UnvalidatedEventData, parse_event
 from .api.signature import SIGNATURE_HEADER, verify_signature
-from .const import LOGGER, MAX_BODY_BYTES
+from .const import LOGGER, MAX_BODY_BYTES, signal_bad_signature
 
 type EventProcessor = Callable[[GridxEvent], None]
 type WebhookHandler = Callable[
@@ -137,6 +138,7 @@ def async_create_handler(
             body, request.headers.get(SIGNATURE_HEADER), get_secrets()
         ):
             LOGGER.debug("Rejected a webhook delivery with a missing or bad signature")
+            async_dispatcher_send(hass, signal_bad_signature(webhook_id))
             return web.Response(status=HTTPStatus.UNAUTHORIZED)
 
         try:

@@ -1,0 +1,511 @@
+"""Keep the gridX registration of a running entry in line with our URL.
+
+The manager reconciles at setup, when the external URL or the cloudhook
+changes, once a day (which also rotates the secret every six months), and
+when a config or options flow asks. Each pass holds the entry's registration
+lock, stops as soon as the entry unloads (or its API changed under it), and
+writes only the keys it owns. A failure never breaks setup: it is logged
+once and retried, a 401 starts a reauth. Secrets never reach a log line.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
+import homeassistant.util.dt as dt_util
+
+from . import nabucasa
+from .api.client import DEFAULT_BASE_URL, GridxClient
+from .api.errors import GridxApiError, GridxAuthError, GridxRateLimitError
+from .api.models import GridxEvent
+from .const import (
+    CONF_ACCOUNT_ID,
+    CONF_API_BASE,
+    CONF_CLOUDHOOK_URL,
+    CONF_EVENT_TYPES,
+    CONF_PREVIOUS_URLS,
+    CONF_REGISTRATION_METHOD,
+    CONF_SECRET_SINCE,
+    CONF_SECRETS,
+    CONF_USER_ID,
+    CONF_WEBHOOK_ID,
+    CONF_WEBHOOK_URL,
+    DEFAULT_EVENT_TYPES,
+    DOMAIN,
+    LOGGER,
+    signal_bad_signature,
+    signal_event,
+)
+from .reconcile import RegistrationStoppedError, RemoteRegistration, async_reconcile
+from .registration import (
+    ISSUE_SECRET_MISMATCH,
+    ISSUE_UNREACHABLE,
+    WebhookUrlError,
+    async_resolve_webhook_url,
+    async_write_registration,
+    issue_id,
+    previous_urls_after,
+    registration_lock,
+)
+
+# Seconds before a failed reconcile is tried again (longer if gridX asks).
+RETRY_DELAY: Final = 60
+# How long a test delivery (ping) may take before we tell the user that
+# gridX cannot reach this Home Assistant. gridX retries with backoff.
+PING_TIMEOUT: Final = 120
+# gridX: rotate the secret "at least every six months"; after a rotation it
+# signs with the old and the new secret for three days.
+SECRET_MAX_AGE: Final = timedelta(days=180)
+SECRET_OVERLAP: Final = timedelta(days=3)
+# How often a running entry checks its registration and its secret's age.
+CHECK_INTERVAL: Final = timedelta(days=1)
+# The entry states in which a pass may run (it starts during setup).
+_RUNNING: Final = (ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED)
+
+
+def _identity(data: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Return what a pass's result belongs to: the API, account and user."""
+    return (data.get(CONF_API_BASE), data[CONF_ACCOUNT_ID], data[CONF_USER_ID])
+
+
+class GridxRegistration:
+    """Keep the gridX registration of one running entry in line with our URL."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        client: GridxClient,
+    ) -> None:
+        """Prepare; nothing happens before `async_start`."""
+        self.hass = hass
+        self.entry = entry
+        self.client = client
+        self._active = False
+        self._retry_cancel: CALLBACK_TYPE | None = None
+        self._failing = False
+        self._url_problem: str | None = None
+        # The webhook URL a verified delivery last arrived on, the URL we
+        # last asked gridX to ping, and the timer waiting for that ping.
+        self._verified_url: str | None = None
+        self._pinged_url: str | None = None
+        self._ping_cancel: CALLBACK_TYPE | None = None
+        self._unreachable = False
+        # A delivery failed verification while we waited for a ping: gridX
+        # reaches us, but signs with a secret we do not hold. One forced
+        # rotation per run tries to repair that.
+        self._bad_signature = False
+        self._force_rotation = False
+        self._forced_rotation_done = False
+
+    @property
+    def retry_scheduled(self) -> bool:
+        """Return True while a retry is pending."""
+        return self._retry_cancel is not None
+
+    @property
+    def diagnostics(self) -> dict[str, Any]:
+        """Return privacy-safe facts for diagnostics (no URL, id or secret)."""
+        data = self.entry.data
+        return {
+            "method": data.get(CONF_REGISTRATION_METHOD),
+            "has_webhook_url": bool(data.get(CONF_WEBHOOK_URL)),
+            "uses_cloudhook": bool(data.get(CONF_CLOUDHOOK_URL))
+            and data.get(CONF_WEBHOOK_URL) == data.get(CONF_CLOUDHOOK_URL),
+            "secret_count": len(data.get(CONF_SECRETS, ())),
+            "retry_scheduled": self.retry_scheduled,
+            "url_problem": self._url_problem,
+            "delivery_verified": self._verified_url is not None
+            and self._verified_url == data.get(CONF_WEBHOOK_URL),
+            "unreachable": self._unreachable,
+        }
+
+    @property
+    def _stopping(self) -> bool:
+        """Return True once the entry unloads (or never finished setting up)."""
+        return not self._active or self.entry.state not in _RUNNING
+
+    @callback
+    def async_start(self) -> None:
+        """Listen for URL and cloud changes, then reconcile in a task."""
+        self._active = True
+        entry = self.entry
+        webhook_id = entry.data[CONF_WEBHOOK_ID]
+        entry.async_on_unload(self._async_stop)
+        for unsubscribe in nabucasa.async_listen(
+            self.hass,
+            webhook_id,
+            self._async_cloud_connection_changed,
+            self._async_cloudhook_changed,
+        ):
+            entry.async_on_unload(unsubscribe)
+        entry.async_on_unload(
+            self.hass.bus.async_listen(
+                EVENT_CORE_CONFIG_UPDATE, self._async_core_config_updated
+            )
+        )
+        entry.async_on_unload(
+            async_dispatcher_connect(
+                self.hass, signal_event(entry.entry_id), self._async_delivery_verified
+            )
+        )
+        entry.async_on_unload(
+            async_dispatcher_connect(
+                self.hass, signal_bad_signature(webhook_id), self._async_bad_signature
+            )
+        )
+        entry.async_on_unload(
+            async_track_time_interval(self.hass, self._async_daily, CHECK_INTERVAL)
+        )
+        self._async_schedule("start")
+
+    @callback
+    def _async_stop(self) -> None:
+        """Stop reconciling; the remote registration is kept (unload)."""
+        self._active = False
+        self._cancel_retry()
+        self._cancel_ping_timer()
+
+    @callback
+    def _async_daily(self, _now: datetime) -> None:
+        """Check the registration (and the secret's age) once a day."""
+        self._async_schedule("daily check")
+
+    @callback
+    def async_request_reconcile(self, reason: str, *, later: bool = False) -> None:
+        """Ask for a reconcile now, or after RETRY_DELAY with ``later``.
+
+        ``later`` reads gridX back after a failed change: gridX may still
+        apply a call whose answer we never got.
+        """
+        if self._stopping:
+            return
+        if later:
+            self._cancel_retry()
+            self._retry_cancel = async_call_later(
+                self.hass, RETRY_DELAY, self._async_retry
+            )
+        else:
+            self._async_schedule(reason)
+
+    @callback
+    def _async_schedule(self, reason: str) -> None:
+        """Reconcile in a task tied to the entry."""
+        self.entry.async_create_task(
+            self.hass, self.async_reconcile(), f"gridX registration: {reason}"
+        )
+
+    def _checkpoint(self, identity: tuple[Any, ...]) -> None:
+        """Stop the pass when the entry unloads or its API changed under it."""
+        if self._stopping or _identity(self.entry.data) != identity:
+            raise RegistrationStoppedError
+
+    async def async_reconcile(self, _now: datetime | None = None) -> None:
+        """Bring the gridX registration in line; never raises."""
+        async with registration_lock(self.hass, self.entry.entry_id):
+            if self._stopping:
+                return
+            self._cancel_retry()
+            try:
+                await self._async_pass()
+            except RegistrationStoppedError:
+                LOGGER.debug("Stopped a gridX registration pass: the entry unloads")
+
+    async def _async_pass(self) -> None:
+        """Run one pass; the caller holds the lock."""
+        data = self.entry.data
+        identity = _identity(data)
+
+        def checkpoint() -> None:
+            self._checkpoint(identity)
+
+        try:
+            target = await async_resolve_webhook_url(
+                self.hass,
+                data[CONF_WEBHOOK_ID],
+                data.get(CONF_API_BASE, DEFAULT_BASE_URL),
+                cloudhook_url=data.get(CONF_CLOUDHOOK_URL),
+                warn=False,
+            )
+        except WebhookUrlError as err:
+            self._async_url_problem(err.reason)
+            return
+        checkpoint()
+        self._async_url_problem(None)
+        data = self.entry.data
+        previous = previous_urls_after(data, target.url)
+        try:
+            registration = await async_reconcile(
+                self.client,
+                account_id=data[CONF_ACCOUNT_ID],
+                user_id=data[CONF_USER_ID],
+                url=target.url,
+                event_types=self.entry.options.get(
+                    CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES
+                ),
+                current=RemoteRegistration.from_entry_data(data),
+                previous_urls=previous,
+                checkpoint=checkpoint,
+            )
+        except GridxAuthError:
+            LOGGER.warning("gridX rejected the API token; please re-authenticate")
+            self.entry.async_start_reauth(self.hass)
+            return
+        except GridxApiError as err:
+            self._schedule_retry(err)
+            return
+        if self._failing:
+            LOGGER.info("The gridX registration is up to date again")
+            self._failing = False
+        old = dict(self.entry.data)
+        updates: dict[str, Any] = {
+            **registration.as_entry_data(),
+            CONF_WEBHOOK_URL: target.url,
+            CONF_PREVIOUS_URLS: previous,
+        }
+        if target.cloudhook_url is not None:
+            updates[CONF_CLOUDHOOK_URL] = target.cloudhook_url
+        async_write_registration(self.hass, self.entry, updates)
+        if (subscription_id := registration.subscription_id) is None:
+            return  # notification rules: no secret to rotate, no ping
+        async_write_registration(
+            self.hass,
+            self.entry,
+            await self._async_secret_updates(old, subscription_id, registration),
+        )
+        if (
+            target.url not in (self._verified_url, self._pinged_url)
+            and not self._stopping
+        ):
+            self._pinged_url = target.url
+            await self._async_ping(data[CONF_ACCOUNT_ID], subscription_id)
+
+    # -- the subscription secret ------------------------------------------------------
+
+    async def _async_secret_updates(
+        self,
+        old: Mapping[str, Any],
+        subscription_id: str,
+        registration: RemoteRegistration,
+    ) -> dict[str, Any]:
+        """Return the entry updates that rotate or retire the secret when due.
+
+        A new newest secret (a new subscription, a learnt secret) starts the
+        clock. After SECRET_MAX_AGE (or when deliveries do not verify) the
+        secret is rotated at gridX (``POST .../secret``) and appended; once
+        the three-day overlap is over, only the newest is kept, so an old one
+        stops being accepted when gridX stops using it. A failed rotation is
+        tried again at the next daily check.
+        """
+        now = dt_util.utcnow()
+        secrets = registration.secrets
+        since = dt_util.parse_datetime(str(old.get(CONF_SECRET_SINCE) or ""))
+        old_secrets = list(old.get(CONF_SECRETS, ()))
+        if not secrets:
+            return {}
+        if since is None or not old_secrets or old_secrets[-1] != secrets[-1]:
+            return {CONF_SECRET_SINCE: now.isoformat()}
+        if self._force_rotation or now - since >= SECRET_MAX_AGE:
+            self._force_rotation = False
+            try:
+                secret = await self.client.rotate_webhook_secret(
+                    old[CONF_ACCOUNT_ID], subscription_id
+                )
+            except GridxApiError as err:
+                LOGGER.debug("Could not rotate the gridX webhook secret: %s", err)
+                return {}
+            LOGGER.info(
+                "Rotated the gridX webhook secret; the old one is accepted for "
+                "three more days"
+            )
+            kept = [s for s in secrets if s != secret][-1:]
+            return {CONF_SECRETS: [*kept, secret], CONF_SECRET_SINCE: now.isoformat()}
+        if now - since >= SECRET_OVERLAP and len(secrets) > 1:
+            return {CONF_SECRETS: secrets[-1:]}
+        return {}
+
+    # -- reachability: does a delivery from gridX arrive and verify? ----------------
+
+    async def _async_ping(self, account_id: str, subscription_id: str) -> None:
+        """Ask gridX for a test delivery and wait for it in the background.
+
+        A ping that arrives and verifies proves the URL, the TLS certificate
+        and the secret (gridx-facts §5.4). One that does not arrive in time
+        raises a repair issue that names the cause; any verified delivery
+        clears it. Notification rules have no ping, so they are not checked.
+        No timer is armed once the entry unloads.
+        """
+        self._bad_signature = False
+        try:
+            await self.client.ping_webhook(account_id, subscription_id)
+        except GridxApiError as err:
+            LOGGER.debug("Could not ask gridX for a test delivery: %s", err)
+            return
+        if self._stopping:
+            return
+        self._cancel_ping_timer()
+        self._ping_cancel = async_call_later(
+            self.hass, PING_TIMEOUT, self._async_ping_timeout
+        )
+
+    @callback
+    def _async_delivery_verified(self, event: GridxEvent) -> None:
+        """Note that a signed delivery arrived on our current URL."""
+        self._verified_url = self.entry.data.get(CONF_WEBHOOK_URL)
+        self._cancel_ping_timer()
+        if self._unreachable:
+            self._unreachable = False
+            LOGGER.info("gridX deliveries arrive again")
+            ir.async_delete_issue(
+                self.hass, DOMAIN, issue_id(self.entry.entry_id, ISSUE_UNREACHABLE)
+            )
+
+    @callback
+    def _async_bad_signature(self) -> None:
+        """Note a delivery that failed verification (reset at each ping)."""
+        self._bad_signature = True
+
+    @callback
+    def _async_ping_timeout(self, _now: datetime) -> None:
+        """The test delivery did not arrive (or did not verify) in time.
+
+        When a delivery arrived but failed verification, gridX reaches us and
+        the secret is the problem, not the URL: the issue says so, and the
+        secret is rotated once to repair it.
+        """
+        self._ping_cancel = None
+        if self._unreachable:
+            return
+        self._unreachable = True
+        reason = ISSUE_SECRET_MISMATCH if self._bad_signature else ISSUE_UNREACHABLE
+        if self._bad_signature:
+            LOGGER.warning(
+                "gridX's test delivery arrived, but its signature matches no "
+                "secret Home Assistant holds; renewing the secret"
+            )
+            if not self._forced_rotation_done:
+                self._forced_rotation_done = True
+                self._force_rotation = True
+                self._pinged_url = None
+                self._async_schedule("secret mismatch")
+        else:
+            LOGGER.warning(
+                "gridX's test delivery did not reach Home Assistant within %s s; "
+                "check that the external URL is public, https with a trusted "
+                "certificate, and forwards /api/webhook/ unchanged",
+                PING_TIMEOUT,
+            )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id(self.entry.entry_id, ISSUE_UNREACHABLE),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=reason,
+            translation_placeholders={"title": self.entry.title},
+        )
+
+    def _cancel_ping_timer(self) -> None:
+        """Stop waiting for a test delivery."""
+        if self._ping_cancel is not None:
+            self._ping_cancel()
+            self._ping_cancel = None
+
+    def _schedule_retry(self, err: GridxApiError) -> None:
+        """Try again later; log the first failure only."""
+        delay = float(RETRY_DELAY)
+        if isinstance(err, GridxRateLimitError) and err.retry_after:
+            delay = max(delay, err.retry_after)
+        if not self._failing:
+            LOGGER.warning(
+                "Could not update the gridX registration: %s; retrying in %s s",
+                err,
+                int(delay),
+            )
+            self._failing = True
+        self._retry_cancel = async_call_later(self.hass, delay, self._async_retry)
+
+    async def _async_retry(self, now: datetime) -> None:
+        """Run a scheduled retry."""
+        self._retry_cancel = None
+        await self.async_reconcile(now)
+
+    def _cancel_retry(self) -> None:
+        """Cancel a pending retry."""
+        if self._retry_cancel is not None:
+            self._retry_cancel()
+            self._retry_cancel = None
+
+    @callback
+    def _async_url_problem(self, reason: str | None) -> None:
+        """Raise (once) or clear the repair issue about our webhook URL."""
+        if reason == self._url_problem:
+            return
+        if self._url_problem is not None:
+            ir.async_delete_issue(
+                self.hass, DOMAIN, issue_id(self.entry.entry_id, self._url_problem)
+            )
+        self._url_problem = reason
+        if reason is None:
+            return
+        LOGGER.warning(
+            "gridX cannot reach Home Assistant: %s. Use Home Assistant Cloud, or "
+            "set a public https external URL (reverse proxy or tunnel)",
+            "no external URL is set"
+            if reason == "no_url"
+            else "the external URL is not https",
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id(self.entry.entry_id, reason),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=reason,
+            translation_placeholders={"title": self.entry.title},
+        )
+
+    @callback
+    def _async_cloud_connection_changed(self, connected: bool) -> None:
+        """Re-reconcile when the cloud connects or (for good) disconnects."""
+        if not connected and nabucasa.active(self.hass):
+            return
+        self._async_schedule("cloud connection changed")
+
+    @callback
+    def _async_cloudhook_changed(self, cloudhook_url: str | None) -> None:
+        """Store a changed cloudhook URL (only that key) and re-reconcile."""
+        if cloudhook_url == self.entry.data.get(CONF_CLOUDHOOK_URL):
+            return
+        if cloudhook_url is None:
+            data = {k: v for k, v in self.entry.data.items() if k != CONF_CLOUDHOOK_URL}
+            self.hass.config_entries.async_update_entry(self.entry, data=data)
+        else:
+            async_write_registration(
+                self.hass, self.entry, {CONF_CLOUDHOOK_URL: cloudhook_url}
+            )
+        self._async_schedule("cloudhook changed")
+
+    @callback
+    def _async_core_config_updated(self, event: Event[Mapping[str, Any]]) -> None:
+        """Re-reconcile when the external URL changes."""
+        if "external_url" in event.data:
+            self._async_schedule("external URL changed")
+
+
+@callback
+def async_request_reconcile(
+    entry: ConfigEntry, reason: str, *, later: bool = False
+) -> None:
+    """Ask a loaded entry's manager to reconcile; no-op when not loaded."""
+    runtime = getattr(entry, "runtime_data", None)
+    if entry.state is ConfigEntryState.LOADED and runtime is not None:
+        registration: GridxRegistration | None = runtime.registration
+        if registration is not None:
+            registration.async_request_reconcile(reason, later=later)
