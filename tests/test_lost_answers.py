@@ -1,0 +1,267 @@
+"""gridX acted but its answer was lost (issue 7 items 14 and 15)."""
+
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+import homeassistant.util.dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.gridx.const import (
+    CONF_EVENT_TYPES,
+    CONF_RULE_IDS,
+    CONF_SECRETS,
+    CONF_SUBSCRIPTION_ID,
+    CONF_WEBHOOK_URL,
+    DOMAIN,
+)
+from custom_components.gridx.manager import PING_TIMEOUT, RETRY_DELAY
+from gridx_emulator import DemoIds, GridxEmulator
+
+from .test_config_flow import (
+    FEW_TYPES,
+    async_create_entry,
+    ha_client,  # noqa: F401 - a fixture
+    user_input,
+)
+from .test_registration import make_entry, our_url
+from .test_registration_races import delivered
+
+pytestmark = pytest.mark.usefixtures("ha_client")
+
+
+@pytest.fixture
+async def loaded_entries(hass: HomeAssistant) -> AsyncGenerator[list[ConfigEntry]]:
+    """Collect entries to unload after the test."""
+    entries: list[ConfigEntry] = []
+    yield entries
+    await hass.async_block_till_done()
+    for entry in entries:
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def start_registering(hass: HomeAssistant, emulator: GridxEmulator) -> str:
+    """Run the user step; return the flow id at the event types step."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(emulator)
+    )
+    assert result["step_id"] == "event_types"
+    return str(result["flow_id"])
+
+
+@pytest.mark.parametrize(
+    ("api_enabled", "endpoint"),
+    [(True, "create_webhook"), (False, "create_rule")],
+    ids=["subscription", "rules"],
+)
+async def test_item14_lost_create_is_not_adopted(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    loaded_entries: list[ConfigEntry],
+    api_enabled: bool,
+    endpoint: str,
+) -> None:
+    """Submit again after a lost create: deliveries verify, nothing is doubled."""
+    emulator.state.webhooks_api_enabled = api_enabled
+    flow_id = await start_registering(hass, emulator)
+    emulator.faults.add(endpoint, lost=True)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_EVENT_TYPES: FEW_TYPES}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    # gridX holds what the lost call created, with a secret we never saw.
+    assert len(emulator.state.subscriptions) + len(emulator.state.rules) == 1
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_EVENT_TYPES: FEW_TYPES}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    loaded_entries.append(entry)
+    await emulator.join_background()
+    await hass.async_block_till_done()
+
+    if api_enabled:
+        [subscription] = emulator.state.subscriptions.values()
+        assert subscription.secrets[-1] in entry.data[CONF_SECRETS]
+        assert entry.data[CONF_SUBSCRIPTION_ID] == subscription.id
+    else:
+        rules = list(emulator.state.rules.values())
+        assert sorted(r.event_type for r in rules) == sorted(FEW_TYPES)
+        assert {r.secret for r in rules} == {entry.data[CONF_SECRETS][-1]}
+        assert sorted(entry.data[CONF_RULE_IDS]) == sorted(r.id for r in rules)
+    assert await delivered(emulator, demo_ids) == [204]
+
+
+@pytest.mark.parametrize(
+    ("api_enabled", "endpoint"),
+    [(True, "create_webhook"), (False, "create_rule")],
+    ids=["subscription", "rules"],
+)
+async def test_item14_cancelled_flow_deletes_what_it_created(
+    hass: HomeAssistant, emulator: GridxEmulator, api_enabled: bool, endpoint: str
+) -> None:
+    """A flow given up after a lost create leaves nothing at gridX."""
+    emulator.state.webhooks_api_enabled = api_enabled
+    flow_id = await start_registering(hass, emulator)
+    emulator.faults.add(endpoint, lost=True)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_EVENT_TYPES: FEW_TYPES}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    foreign = emulator.add_subscription("https://example.com/theirs", FEW_TYPES)
+
+    hass.config_entries.flow.async_abort(flow_id)
+    await hass.async_block_till_done()
+
+    assert list(emulator.state.subscriptions) == [foreign.id]
+    assert emulator.state.rules == {}
+
+
+async def test_item14_finished_flow_deletes_nothing(
+    hass: HomeAssistant, emulator: GridxEmulator, loaded_entries: list[ConfigEntry]
+) -> None:
+    """The clean-up is only for unfinished flows: an entry keeps its registration."""
+    entry = await async_create_entry(hass, emulator, event_types=FEW_TYPES)
+    loaded_entries.append(entry)
+    await hass.async_block_till_done()
+    assert [s.id for s in emulator.state.subscriptions.values()] == [
+        entry.data[CONF_SUBSCRIPTION_ID]
+    ]
+
+
+@pytest.mark.parametrize("rotate_fault", [None, 422], ids=["rotated", "replaced"])
+async def test_item14_unknown_secret_is_never_kept(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    loaded_entries: list[ConfigEntry],
+    rotate_fault: int | None,
+) -> None:
+    """A subscription for our URL whose secret we lack is rotated or replaced."""
+    unknown = emulator.add_subscription(our_url(hass), FEW_TYPES)
+    if rotate_fault is not None:
+        emulator.faults.add("rotate_secret", status=rotate_fault)
+    entry = make_entry(emulator, demo_ids)
+    entry.add_to_hass(hass)
+    loaded_entries.append(entry)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    [subscription] = emulator.state.subscriptions.values()
+    assert (subscription.id == unknown.id) is (rotate_fault is None)
+    assert entry.data[CONF_SUBSCRIPTION_ID] == subscription.id
+    assert entry.data[CONF_SECRETS][-1] == subscription.secrets[-1]
+    await emulator.join_background()
+    await hass.async_block_till_done()
+    assert await delivered(emulator, demo_ids) == [204]
+
+
+async def test_item14_secret_mismatch_issue_names_the_secret(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    issue_registry: ir.IssueRegistry,
+    loaded_entries: list[ConfigEntry],
+) -> None:
+    """The test delivery arrives but does not verify: the issue says secret.
+
+    Home Assistant then renews the secret once, and the next test delivery
+    verifies and clears the issue.
+    """
+    url = our_url(hass)
+    subscription = emulator.add_subscription(url, FEW_TYPES)
+    entry = make_entry(
+        emulator,
+        demo_ids,
+        **{CONF_SUBSCRIPTION_ID: subscription.id, CONF_WEBHOOK_URL: url},
+    )
+    entry.add_to_hass(hass)
+    loaded_entries.append(entry)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await emulator.join_background()
+    await hass.async_block_till_done()
+    [ping] = [d for d in emulator.deliveries if d.kind == "subscription"]
+    assert ping.status == 401
+
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + timedelta(seconds=PING_TIMEOUT + 1)
+    )
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"webhook_unreachable_{entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_key == "webhook_secret_mismatch"
+
+    await hass.async_block_till_done()
+    await emulator.join_background()
+    await hass.async_block_till_done()
+    assert entry.data[CONF_SECRETS][-1] == subscription.secrets[-1]
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"webhook_unreachable_{entry.entry_id}")
+        is None
+    )
+
+
+async def test_item15_lost_options_update_is_read_back(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    loaded_entries: list[ConfigEntry],
+) -> None:
+    """A PUT gridX applied but whose answer was lost: back to the saved types.
+
+    Right away, and once more a minute later for a PUT gridX applies late.
+    """
+    entry = await async_create_entry(hass, emulator, event_types=FEW_TYPES)
+    loaded_entries.append(entry)
+    [subscription] = emulator.state.subscriptions.values()
+
+    # Twice: aiohttp itself repeats an idempotent PUT on a reused connection.
+    emulator.faults.add("update_webhook", lost=True, count=2)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_EVENT_TYPES: ["ev/plugged"]}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert subscription.event_types == FEW_TYPES
+    assert entry.options == {CONF_EVENT_TYPES: FEW_TYPES}
+    hass.config_entries.options.async_abort(result["flow_id"])
+
+    # gridX carries the lost PUT out only now.
+    subscription.event_types = ["ev/plugged"]
+    assert entry.runtime_data.registration.retry_scheduled
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=RETRY_DELAY))
+    await hass.async_block_till_done()
+    assert subscription.event_types == FEW_TYPES
+    assert list(emulator.state.subscriptions) == [subscription.id]
+
+
+async def test_item15_lost_rule_create_is_read_back(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    loaded_entries: list[ConfigEntry],
+) -> None:
+    """Rules: a rule created by a lost call is deleted again at once."""
+    emulator.state.webhooks_api_enabled = False
+    entry = await async_create_entry(hass, emulator, event_types=FEW_TYPES)
+    loaded_entries.append(entry)
+    kept = {r.event_type: r.id for r in emulator.state.rules.values()}
+
+    emulator.faults.add("create_rule", lost=True)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_EVENT_TYPES: [*FEW_TYPES, "ev/unplugged"]}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert {r.event_type: r.id for r in emulator.state.rules.values()} == kept
+    assert entry.data[CONF_RULE_IDS] == [kept[t] for t in FEW_TYPES]
+    hass.config_entries.options.async_abort(result["flow_id"])
