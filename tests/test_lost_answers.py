@@ -3,7 +3,7 @@
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntry
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
@@ -12,6 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.gridx.const import (
+    CONF_API_BASE,
     CONF_EVENT_TYPES,
     CONF_RULE_IDS,
     CONF_SECRETS,
@@ -23,9 +24,14 @@ from custom_components.gridx.manager import PING_TIMEOUT, RETRY_DELAY
 from gridx_emulator import DemoIds, GridxEmulator
 
 from .test_config_flow import (
+    CLOUDHOOK_URL,
     FEW_TYPES,
+    CloudMock,
     async_create_entry,
+    cloud_active,  # noqa: F401 - a fixture
     ha_client,  # noqa: F401 - a fixture
+    second_emulator,  # noqa: F401 - a fixture
+    start_flow,
     user_input,
 )
 from .test_registration import make_entry, our_url
@@ -265,3 +271,100 @@ async def test_item15_lost_rule_create_is_read_back(
     assert {r.event_type: r.id for r in emulator.state.rules.values()} == kept
     assert entry.data[CONF_RULE_IDS] == [kept[t] for t in FEW_TYPES]
     hass.config_entries.options.async_abort(result["flow_id"])
+
+
+@pytest.mark.parametrize("register", [False, True], ids=["before", "after"])
+async def test_item14_cancelled_flow_deletes_its_cloudhook(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    cloud_active: CloudMock,  # noqa: F811
+    register: bool,
+) -> None:
+    """A cancelled flow deletes the cloudhook it made, and what it registered."""
+    flow_id = await start_registering(hass, emulator)
+    [(_, webhook_id)] = [c.args for c in cloud_active.create.await_args_list]
+    if register:
+        emulator.faults.add("create_webhook", lost=True)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_EVENT_TYPES: FEW_TYPES}
+        )
+        assert result["errors"] == {"base": "cannot_connect"}
+        [subscription] = emulator.state.subscriptions.values()
+        assert subscription.target_url == CLOUDHOOK_URL
+
+    hass.config_entries.flow.async_abort(flow_id)
+    await hass.async_block_till_done()
+
+    cloud_active.delete.assert_awaited_once_with(hass, webhook_id)
+    assert emulator.state.subscriptions == {}
+
+
+async def test_item14_failed_clean_up_is_logged(
+    hass: HomeAssistant, emulator: GridxEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """When even the clean-up fails, the log says what is left."""
+    flow_id = await start_registering(hass, emulator)
+    emulator.faults.add("create_webhook", lost=True)
+    await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_EVENT_TYPES: FEW_TYPES}
+    )
+    emulator.faults.add("list_webhooks", status=500)
+
+    hass.config_entries.flow.async_abort(flow_id)
+    await hass.async_block_till_done()
+
+    assert "Could not delete what the cancelled gridX setup registered" in caplog.text
+    assert len(emulator.state.subscriptions) == 1
+
+
+async def test_item14_cancelled_reconfigure_cleans_the_new_api(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    second_emulator: GridxEmulator,  # noqa: F811
+    loaded_entries: list[ConfigEntry],
+) -> None:
+    """Moving to another API, given up after a lost create: nothing stays there.
+
+    The entry's registration at its current API is untouched.
+    """
+    entry = await async_create_entry(hass, emulator, event_types=FEW_TYPES)
+    loaded_entries.append(entry)
+    [subscription] = emulator.state.subscriptions.values()
+    second_emulator.faults.add("create_webhook", lost=True)
+    result = await start_flow(hass, entry, SOURCE_RECONFIGURE)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_BASE: second_emulator.base_url}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert len(second_emulator.state.subscriptions) == 1
+
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    await hass.async_block_till_done()
+
+    assert second_emulator.state.subscriptions == {}
+    assert list(emulator.state.subscriptions) == [subscription.id]
+
+
+async def test_item15_failed_read_back_is_retried(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    loaded_entries: list[ConfigEntry],
+) -> None:
+    """When gridX cannot even be read back, the manager does it a minute later."""
+    entry = await async_create_entry(hass, emulator, event_types=FEW_TYPES)
+    loaded_entries.append(entry)
+    [subscription] = emulator.state.subscriptions.values()
+    emulator.faults.add("update_webhook", lost=True, count=2)
+    emulator.faults.add("list_webhooks")  # the change's own list goes through
+    emulator.faults.add("list_webhooks", status=503)  # the read-back fails
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_EVENT_TYPES: ["ev/plugged"]}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    hass.config_entries.options.async_abort(result["flow_id"])
+    assert subscription.event_types == ["ev/plugged"]
+
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=RETRY_DELAY))
+    await hass.async_block_till_done()
+    assert subscription.event_types == FEW_TYPES

@@ -56,7 +56,7 @@ from .const import (
     METHOD_RULES,
     REGISTRATION_METHODS,
 )
-from .manager import async_request_reconcile
+from .manager import async_check_later
 from .reconcile import RemoteRegistration, async_delete_remote, async_reconcile
 from .registration import (
     WebhookTarget,
@@ -560,7 +560,7 @@ class GridxOptionsFlow(OptionsFlowWithReload):
                 restored = await self._async_register(url, list(saved))
                 if not isinstance(restored, str):
                     async_write_registration(self.hass, entry, restored.as_entry_data())
-                async_request_reconcile(entry, "options change failed", later=True)
+                async_check_later(entry)
                 return result
             async_write_registration(self.hass, entry, result.as_entry_data())
             return None

@@ -178,21 +178,13 @@ class GridxRegistration:
         self._async_schedule("daily check")
 
     @callback
-    def async_request_reconcile(self, reason: str, *, later: bool = False) -> None:
-        """Ask for a reconcile now, or after RETRY_DELAY with ``later``.
+    def async_check_later(self) -> None:
+        """Read gridX back after RETRY_DELAY (after a failed change).
 
-        ``later`` reads gridX back after a failed change: gridX may still
-        apply a call whose answer we never got.
+        gridX may still carry out a call whose answer we never got.
         """
-        if self._stopping:
-            return
-        if later:
-            self._cancel_retry()
-            self._retry_cancel = async_call_later(
-                self.hass, RETRY_DELAY, self._async_retry
-            )
-        else:
-            self._async_schedule(reason)
+        self._cancel_retry()
+        self._retry_cancel = async_call_later(self.hass, RETRY_DELAY, self._async_retry)
 
     @callback
     def _async_schedule(self, reason: str) -> None:
@@ -500,12 +492,10 @@ class GridxRegistration:
 
 
 @callback
-def async_request_reconcile(
-    entry: ConfigEntry, reason: str, *, later: bool = False
-) -> None:
-    """Ask a loaded entry's manager to reconcile; no-op when not loaded."""
+def async_check_later(entry: ConfigEntry) -> None:
+    """Ask a loaded entry's manager to read gridX back soon; else nothing."""
     runtime = getattr(entry, "runtime_data", None)
     if entry.state is ConfigEntryState.LOADED and runtime is not None:
         registration: GridxRegistration | None = runtime.registration
         if registration is not None:
-            registration.async_request_reconcile(reason, later=later)
+            registration.async_check_later()
