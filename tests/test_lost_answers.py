@@ -20,7 +20,8 @@ from custom_components.gridx.const import (
     CONF_WEBHOOK_URL,
     DOMAIN,
 )
-from custom_components.gridx.manager import PING_TIMEOUT, RETRY_DELAY
+from custom_components.gridx.manager import RETRY_DELAY
+from custom_components.gridx.reachability import PING_TIMEOUT
 from gridx_emulator import DemoIds, GridxEmulator
 
 from .test_config_flow import (

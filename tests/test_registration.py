@@ -45,11 +45,11 @@ from custom_components.gridx.const import (
 )
 from custom_components.gridx.manager import (
     CHECK_INTERVAL,
-    PING_TIMEOUT,
     RETRY_DELAY,
     SECRET_MAX_AGE,
     SECRET_OVERLAP,
 )
+from custom_components.gridx.reachability import PING_TIMEOUT
 from gridx_emulator import DemoIds, GridxEmulator
 
 from .emulator_fixtures import DEMO_TOKEN

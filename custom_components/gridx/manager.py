@@ -16,14 +16,12 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 import homeassistant.util.dt as dt_util
 
 from . import nabucasa
 from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.errors import GridxApiError, GridxAuthError, GridxRateLimitError
-from .api.models import GridxEvent
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_API_BASE,
@@ -39,13 +37,10 @@ from .const import (
     DEFAULT_EVENT_TYPES,
     DOMAIN,
     LOGGER,
-    signal_bad_signature,
-    signal_event,
 )
+from .reachability import DeliveryCheck
 from .reconcile import RegistrationStoppedError, RemoteRegistration, async_reconcile
 from .registration import (
-    ISSUE_SECRET_MISMATCH,
-    ISSUE_UNREACHABLE,
     WebhookUrlError,
     async_resolve_webhook_url,
     async_write_registration,
@@ -56,9 +51,6 @@ from .registration import (
 
 # Seconds before a failed reconcile is tried again (longer if gridX asks).
 RETRY_DELAY: Final = 60
-# How long a test delivery (ping) may take before we tell the user that
-# gridX cannot reach this Home Assistant. gridX retries with backoff.
-PING_TIMEOUT: Final = 120
 # gridX: rotate the secret "at least every six months"; after a rotation it
 # signs with the old and the new secret for three days.
 SECRET_MAX_AGE: Final = timedelta(days=180)
@@ -91,18 +83,9 @@ class GridxRegistration:
         self._retry_cancel: CALLBACK_TYPE | None = None
         self._failing = False
         self._url_problem: str | None = None
-        # The webhook URL a verified delivery last arrived on, the URL we
-        # last asked gridX to ping, and the timer waiting for that ping.
-        self._verified_url: str | None = None
-        self._pinged_url: str | None = None
-        self._ping_cancel: CALLBACK_TYPE | None = None
-        self._unreachable = False
-        # A delivery failed verification while we waited for a ping: gridX
-        # reaches us, but signs with a secret we do not hold. One forced
-        # rotation per run tries to repair that.
-        self._bad_signature = False
+        self.reachability = DeliveryCheck(hass, entry, self._async_renew_secret)
+        # Deliveries do not verify: rotate the secret at the next pass.
         self._force_rotation = False
-        self._forced_rotation_done = False
 
     @property
     def retry_scheduled(self) -> bool:
@@ -121,9 +104,9 @@ class GridxRegistration:
             "secret_count": len(data.get(CONF_SECRETS, ())),
             "retry_scheduled": self.retry_scheduled,
             "url_problem": self._url_problem,
-            "delivery_verified": self._verified_url is not None
-            and self._verified_url == data.get(CONF_WEBHOOK_URL),
-            "unreachable": self._unreachable,
+            "delivery_verified": self.reachability.verified_url is not None
+            and self.reachability.verified_url == data.get(CONF_WEBHOOK_URL),
+            "unreachable": self.reachability.unreachable,
         }
 
     @property
@@ -150,16 +133,7 @@ class GridxRegistration:
                 EVENT_CORE_CONFIG_UPDATE, self._async_core_config_updated
             )
         )
-        entry.async_on_unload(
-            async_dispatcher_connect(
-                self.hass, signal_event(entry.entry_id), self._async_delivery_verified
-            )
-        )
-        entry.async_on_unload(
-            async_dispatcher_connect(
-                self.hass, signal_bad_signature(webhook_id), self._async_bad_signature
-            )
-        )
+        self.reachability.async_start()
         entry.async_on_unload(
             async_track_time_interval(self.hass, self._async_daily, CHECK_INTERVAL)
         )
@@ -170,7 +144,6 @@ class GridxRegistration:
         """Stop reconciling; the remote registration is kept (unload)."""
         self._active = False
         self._cancel_retry()
-        self._cancel_ping_timer()
 
     @callback
     def _async_daily(self, _now: datetime) -> None:
@@ -271,12 +244,14 @@ class GridxRegistration:
             self.entry,
             await self._async_secret_updates(old, subscription_id, registration),
         )
-        if (
-            target.url not in (self._verified_url, self._pinged_url)
-            and not self._stopping
-        ):
-            self._pinged_url = target.url
-            await self._async_ping(data[CONF_ACCOUNT_ID], subscription_id)
+        if self.reachability.wants_ping(target.url) and not self._stopping:
+            await self.reachability.async_ping(
+                self.client,
+                data[CONF_ACCOUNT_ID],
+                subscription_id,
+                target.url,
+                lambda: self._stopping,
+            )
 
     # -- the subscription secret ------------------------------------------------------
 
@@ -322,92 +297,11 @@ class GridxRegistration:
             return {CONF_SECRETS: secrets[-1:]}
         return {}
 
-    # -- reachability: does a delivery from gridX arrive and verify? ----------------
-
-    async def _async_ping(self, account_id: str, subscription_id: str) -> None:
-        """Ask gridX for a test delivery and wait for it in the background.
-
-        A ping that arrives and verifies proves the URL, the TLS certificate
-        and the secret (gridx-facts §5.4). One that does not arrive in time
-        raises a repair issue that names the cause; any verified delivery
-        clears it. Notification rules have no ping, so they are not checked.
-        No timer is armed once the entry unloads.
-        """
-        self._bad_signature = False
-        try:
-            await self.client.ping_webhook(account_id, subscription_id)
-        except GridxApiError as err:
-            LOGGER.debug("Could not ask gridX for a test delivery: %s", err)
-            return
-        if self._stopping:
-            return
-        self._cancel_ping_timer()
-        self._ping_cancel = async_call_later(
-            self.hass, PING_TIMEOUT, self._async_ping_timeout
-        )
-
     @callback
-    def _async_delivery_verified(self, event: GridxEvent) -> None:
-        """Note that a signed delivery arrived on our current URL."""
-        self._verified_url = self.entry.data.get(CONF_WEBHOOK_URL)
-        self._cancel_ping_timer()
-        if self._unreachable:
-            self._unreachable = False
-            LOGGER.info("gridX deliveries arrive again")
-            ir.async_delete_issue(
-                self.hass, DOMAIN, issue_id(self.entry.entry_id, ISSUE_UNREACHABLE)
-            )
-
-    @callback
-    def _async_bad_signature(self) -> None:
-        """Note a delivery that failed verification (reset at each ping)."""
-        self._bad_signature = True
-
-    @callback
-    def _async_ping_timeout(self, _now: datetime) -> None:
-        """The test delivery did not arrive (or did not verify) in time.
-
-        When a delivery arrived but failed verification, gridX reaches us and
-        the secret is the problem, not the URL: the issue says so, and the
-        secret is rotated once to repair it.
-        """
-        self._ping_cancel = None
-        if self._unreachable:
-            return
-        self._unreachable = True
-        reason = ISSUE_SECRET_MISMATCH if self._bad_signature else ISSUE_UNREACHABLE
-        if self._bad_signature:
-            LOGGER.warning(
-                "gridX's test delivery arrived, but its signature matches no "
-                "secret Home Assistant holds; renewing the secret"
-            )
-            if not self._forced_rotation_done:
-                self._forced_rotation_done = True
-                self._force_rotation = True
-                self._pinged_url = None
-                self._async_schedule("secret mismatch")
-        else:
-            LOGGER.warning(
-                "gridX's test delivery did not reach Home Assistant within %s s; "
-                "check that the external URL is public, https with a trusted "
-                "certificate, and forwards /api/webhook/ unchanged",
-                PING_TIMEOUT,
-            )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id(self.entry.entry_id, ISSUE_UNREACHABLE),
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=reason,
-            translation_placeholders={"title": self.entry.title},
-        )
-
-    def _cancel_ping_timer(self) -> None:
-        """Stop waiting for a test delivery."""
-        if self._ping_cancel is not None:
-            self._ping_cancel()
-            self._ping_cancel = None
+    def _async_renew_secret(self) -> None:
+        """Rotate the secret at a pass now: deliveries do not verify."""
+        self._force_rotation = True
+        self._async_schedule("secret mismatch")
 
     def _schedule_retry(self, err: GridxApiError) -> None:
         """Try again later; log the first failure only."""
