@@ -369,3 +369,30 @@ async def test_item15_failed_read_back_is_retried(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=RETRY_DELAY))
     await hass.async_block_till_done()
     assert subscription.event_types == FEW_TYPES
+
+
+async def test_item14_reconfigure_back_to_the_same_api_cleans_the_other(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    second_emulator: GridxEmulator,  # noqa: F811
+    loaded_entries: list[ConfigEntry],
+) -> None:
+    """A lost create at another API, then Reconfigure stays: that one goes."""
+    entry = await async_create_entry(hass, emulator, event_types=FEW_TYPES)
+    loaded_entries.append(entry)
+    [subscription] = emulator.state.subscriptions.values()
+    second_emulator.faults.add("create_webhook", lost=True)
+    result = await start_flow(hass, entry, SOURCE_RECONFIGURE)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_BASE: second_emulator.base_url}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_BASE: emulator.base_url}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+
+    assert second_emulator.state.subscriptions == {}
+    assert list(emulator.state.subscriptions) == [subscription.id]

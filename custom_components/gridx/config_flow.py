@@ -490,7 +490,8 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
         )
         if isinstance(registration, str):
             return registration
-        self._clean_up = None
+        if self._clean_up is not None and self._clean_up[0].base_url == api_base:
+            self._clean_up = None  # the entry now owns what is registered there
         if moved:
             try:
                 await async_delete_remote(

@@ -304,7 +304,9 @@ class GridxRegistration:
         self._async_schedule("secret mismatch")
 
     def _schedule_retry(self, err: GridxApiError) -> None:
-        """Try again later; log the first failure only."""
+        """Try again later; log the first failure only. Never after unload."""
+        if self._stopping:
+            return
         delay = float(RETRY_DELAY)
         if isinstance(err, GridxRateLimitError) and err.retry_after:
             delay = max(delay, err.retry_after)
