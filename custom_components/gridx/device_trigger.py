@@ -37,13 +37,13 @@ from homeassistant.const import (
     CONF_TYPE,
 )
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
-import probatio
+import voluptuous as vol
 
 from .api.event_types import EventType
 from .api.models import ApplianceType, InverterStatus
+from .compat import get_device_and_config_entry
 from .const import DOMAIN, EVENT_GRIDX, ResourceKind
 from .runtime import GridxConfigEntry
 
@@ -114,7 +114,7 @@ INVERTER_TRIGGERS: Final = (
 )
 
 TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
-    {probatio.Required(CONF_TYPE): probatio.In(list(TRIGGERS))}
+    {vol.Required(CONF_TYPE): vol.In(list(TRIGGERS))}
 )
 
 
@@ -125,9 +125,7 @@ def async_device_trigger_types(hass: HomeAssistant, device_id: str) -> list[str]
     Empty for a device that is not a gridX device, whose entry is not loaded,
     or whose resource the entry's store does not know.
     """
-    device, entry = dr.async_get_device_and_config_entry_for_domain(
-        hass, device_id, domain=DOMAIN
-    )
+    device, entry = get_device_and_config_entry(hass, device_id, DOMAIN)
     if device is None or entry is None or entry.state is not ConfigEntryState.LOADED:
         return []
     gridx_entry: GridxConfigEntry = entry

@@ -11,6 +11,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 
+from .compat import set_via_device
 from .const import ResourceKind, signal_state
 from .identity import entity_unique_id, unique_id_prefix
 from .runtime import GridxConfigEntry
@@ -54,7 +55,11 @@ def resource_device_info(
     if kind is not ResourceKind.GATEWAY and resource.gateway_id is not None:
         gateway = store.get(ResourceKind.GATEWAY, resource.gateway_id)
         if gateway is not None and gateway.device_id is not None:
-            info["via_device_id"] = gateway.device_id
+            set_via_device(
+                info,
+                gateway.device_id,
+                store.device_identifier(ResourceKind.GATEWAY, gateway.id),
+            )
     return info
 
 

@@ -20,6 +20,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.storage import Store
 
+from .compat import get_device_by_identifier
 from .const import DOMAIN, LOGGER, ResourceKind
 from .identity import device_identifier, entity_unique_id
 
@@ -129,6 +130,6 @@ async def async_migrate_registries(
             LOGGER.debug("Kept gridX device %s: its kind is unknown", resource_id)
             continue
         new_identifier = device_identifier(account, device_kind, resource_id)
-        if dev_reg.async_get_device_by_identifier(new_identifier, entry.entry_id):
+        if get_device_by_identifier(dev_reg, new_identifier, entry.entry_id):
             continue
         dev_reg.async_update_device(device.id, new_identifiers={new_identifier})

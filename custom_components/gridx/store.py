@@ -60,6 +60,7 @@ from .api.models import (
 )
 from .api.resources import Appliance, Gateway
 from .bus import async_fire_gridx_event
+from .compat import get_device_by_identifier, via_device_kwargs
 from .const import DOMAIN, LOGGER, ResourceKind, signal_event, signal_state
 from .identity import device_identifier, device_resources, unique_id_prefix
 from .limits import CreationBudget
@@ -1034,7 +1035,7 @@ class GridxStore:
             model=info.model,
             serial_number=info.serial_number,
             sw_version=info.firmware,
-            via_device_id=via_device_id,
+            **via_device_kwargs(dev_reg, via_device_id),
         )
         resource.device_id = device.id
 
@@ -1065,7 +1066,8 @@ class GridxStore:
         if ev is not None and not ev.legacy_station:
             ev = None
         if (
-            device := dev_reg.async_get_device_by_identifier(
+            device := get_device_by_identifier(
+                dev_reg,
                 device_identifier(self.account, ResourceKind.APPLIANCE, appliance.id),
                 self.entry_id,
             )
@@ -1128,8 +1130,8 @@ class GridxStore:
         appliances[new_id] = old
         kind = ResourceKind.APPLIANCE
         dev_reg = dr.async_get(self.hass)
-        if device := dev_reg.async_get_device_by_identifier(
-            device_identifier(self.account, kind, old_id), self.entry_id
+        if device := get_device_by_identifier(
+            dev_reg, device_identifier(self.account, kind, old_id), self.entry_id
         ):
             dev_reg.async_update_device(
                 device.id,
