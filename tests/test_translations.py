@@ -5,11 +5,20 @@ from pathlib import Path
 import re
 from typing import Any
 
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.gridx.const import DOMAIN
 from custom_components.gridx.logbook import DEFAULT_ICON, ICONS
 
 COMPONENT = Path(__file__).parents[1] / "custom_components" / "gridx"
+TRANSLATION_FILES = ("strings.json", "translations/en.json", "translations/de.json")
+# What hassfest counts as a URL in a translation string.
+URL = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -30,7 +39,7 @@ def test_english_equals_strings() -> None:
 
 def test_no_references() -> None:
     """Custom integrations get no [%key:...] expansion at runtime."""
-    for name in ("strings.json", "translations/en.json", "translations/de.json"):
+    for name in TRANSLATION_FILES:
         assert not re.search(
             r"\[%key:", (COMPONENT / name).read_text(encoding="utf-8")
         ), name
@@ -55,3 +64,62 @@ def test_icons_exist_in_the_frontend() -> None:
     used = _icons(_load("icons.json")) | {DEFAULT_ICON, *ICONS.values()}
     assert len(used) > 20
     assert used - shipped == set()
+
+
+def _strings(tree: Any, path: str = "") -> list[tuple[str, str]]:
+    """Return every (dotted path, string) of a translation tree."""
+    if isinstance(tree, dict):
+        return [
+            item
+            for key, sub in tree.items()
+            for item in _strings(sub, f"{path}.{key}" if path else key)
+        ]
+    return [(path, tree)] if isinstance(tree, str) else []
+
+
+@pytest.mark.parametrize("name", TRANSLATION_FILES)
+def test_no_urls_in_strings(name: str) -> None:
+    """No translation string holds a URL (hassfest rejects them): placeholders do."""
+    strings = _strings(_load(name))
+    assert len(strings) > 50
+    assert [(path, text) for path, text in strings if URL.search(text)] == []
+
+
+def test_url_pattern() -> None:
+    """The pattern above finds what hassfest rejects, and not placeholders."""
+    assert URL.search("such as https://api.gridx.de.")
+    assert URL.search("see www.gridx.de")
+    assert not URL.search("such as {default_api_base}, or /config/network")
+
+
+def _placeholders(tree: Any) -> set[str]:
+    return {name for _, text in _strings(tree) for name in PLACEHOLDER.findall(text)}
+
+
+async def test_flow_forms_fill_every_placeholder(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The user and reconfigure forms pass every placeholder their texts use.
+
+    That covers the URLs taken out of the strings (the form's errors, such as
+    invalid_api_base, are formatted with the same placeholders).
+    """
+    config = _load("strings.json")["config"]
+    errors = _placeholders(config["error"])
+    assert "default_api_base" in errors
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    used = _placeholders(config["step"]["user"]) | errors
+    assert used <= set(result["description_placeholders"] or {})
+    assert result["description_placeholders"]["default_api_base"] == (
+        "https://api.gridx.de"
+    )
+
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    used = _placeholders(config["step"]["reconfigure"]) | errors
+    assert used <= set(result["description_placeholders"] or {})
