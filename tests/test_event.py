@@ -10,7 +10,7 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE, ATTR_EVENT_TYPES
 from homeassistant.const import STATE_UNKNOWN, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -388,6 +388,11 @@ async def test_events_in_one_burst_all_fire(
     """Events for a new EV that arrive before its entity is added are not lost."""
     states: list[str] = []
 
+    # A @callback runs in the event loop, in the order the states are written.
+    # A plain function would run as an executor job, one thread per event, so
+    # the list could come out in any order (seen once: plugged, charge_stopped,
+    # charge_started) although the entity wrote them in order.
+    @callback
     def _record(event: Any) -> None:
         new_state = event.data["new_state"]
         if new_state is not None and new_state.entity_id.endswith("_event"):

@@ -17,6 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockModule,
+    async_capture_events,
     mock_integration,
 )
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -147,8 +148,9 @@ async def test_describe_names_the_device(
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """The logbook line is named after the device, renamed by the user or not."""
-    fired: list[Event] = []
-    hass.bus.async_listen(EVENT_GRIDX, fired.append)
+    # Captured in the event loop, in firing order (a plain `list.append`
+    # listener would run in executor threads, in no guaranteed order).
+    fired: list[Event] = async_capture_events(hass, EVENT_GRIDX)
     await post_webhook(load_event("gateway_create.json"))
     await post_webhook(load_event("ev_plugged.json"))
     await hass.async_block_till_done()
