@@ -1,6 +1,7 @@
 """Shared fixtures for the gridX tests."""
 
 from collections.abc import Awaitable, Callable, Generator
+from importlib.metadata import version
 import json
 from pathlib import Path
 from typing import Any
@@ -8,11 +9,10 @@ from urllib.parse import urlparse
 
 from aiohttp import ClientResponse
 from homeassistant.components.webhook import async_generate_url
-from homeassistant.const import CONF_API_TOKEN
+from homeassistant.const import CONF_API_TOKEN, __version__ as ha_version
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
@@ -30,8 +30,16 @@ from custom_components.gridx.const import (
 )
 
 from .gridx_state import FakePoll, patch_poll
+from .ha_compat import GridxSnapshotExtension
 
 pytest_plugins = ["tests.emulator_fixtures"]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Name the Home Assistant the tests run on (scripts/test runs two)."""
+    phcc = version("pytest-homeassistant-custom-component")
+    return f"Home Assistant {ha_version} (pytest-homeassistant-custom-component {phcc})"
+
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WEBHOOK_ID = "0123456789abcdef" * 4
@@ -74,8 +82,13 @@ def mock_config_entry() -> MockConfigEntry:
 
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Store snapshots the Home Assistant way, in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+    """Store snapshots the Home Assistant way, in tests/snapshots/.
+
+    Registry entries keep only the fields every supported Home Assistant has
+    (tests/ha_compat.py), so the same snapshots hold on the newest and on the
+    minimum release, and a new registry field breaks none.
+    """
+    return snapshot.use_extension(GridxSnapshotExtension)
 
 
 @pytest.fixture

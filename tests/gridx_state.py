@@ -16,6 +16,8 @@ from custom_components.gridx.api.resources import Appliance, Gateway
 from custom_components.gridx.const import DOMAIN, ResourceKind
 from custom_components.gridx.identity import device_identifier
 
+from .ha_compat import devices_with_identifier
+
 # The ids the event fixtures use.
 GATEWAY_ID = "b71e4c02-5d3a-4f8e-a6b9-1c2d3e4f5a60"
 SYSTEM_ID = "3f2c9a61-0b7e-4d2a-9c15-7e8d4b1a2f30"
@@ -196,11 +198,10 @@ def get_device(
     hass: HomeAssistant, resource_id: str, kind: ResourceKind | None = None
 ) -> dr.DeviceEntry | None:
     """Return the one gridX device of a resource id (of any entry), or None."""
-    dev_reg = dr.async_get(hass)
     devices = {
         device.id: device
         for identifier in device_identifiers(hass, resource_id, kind)
-        for device in dev_reg.async_get_devices(identifiers={identifier})
+        for device in devices_with_identifier(hass, identifier)
     }
     assert len(devices) <= 1, devices
     return next(iter(devices.values()), None)

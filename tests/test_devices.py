@@ -33,6 +33,7 @@ from .gridx_state import (
     patch_poll,
     state_of,
 )
+from .ha_compat import device_owners, devices_with_identifier
 
 BS = Platform.BINARY_SENSOR
 S = Platform.SENSOR
@@ -524,7 +525,7 @@ async def test_two_entries_are_isolated(
     assert list(other.runtime_data.store.known(ResourceKind.GATEWAY)) == []
     device = get_device(hass, GATEWAY_ID)
     assert device is not None
-    assert device.config_entry_id == mock_config_entry.entry_id
+    assert device_owners(device) == {mock_config_entry.entry_id}
     assert other.runtime_data.store.stats.events_received == 0
 
     # The same event to the other entry is applied there, not deduped across entries.
@@ -545,9 +546,10 @@ async def test_two_entries_are_isolated(
     assert other.runtime_data.store.stats.events_received == 1
     # Each entry has its own device for the gateway.
     owners = {
-        device.config_entry_id
+        owner
         for identifier in device_identifiers(hass, GATEWAY_ID)
-        for device in device_registry.async_get_devices(identifiers={identifier})
+        for device in devices_with_identifier(hass, identifier)
+        for owner in device_owners(device)
     }
     assert owners == {mock_config_entry.entry_id, other.entry_id}
 

@@ -6,10 +6,7 @@ from typing import Any
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant, State
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    mock_restore_cache_with_extra_data,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridx.const import DOMAIN
 
@@ -26,6 +23,7 @@ from .gridx_state import (
     patch_poll,
     state_of,
 )
+from .ha_compat import mock_restore_cache
 
 BS = Platform.BINARY_SENSOR
 S = Platform.SENSOR
@@ -68,11 +66,19 @@ def restored(
             "tombstones": {},
         },
     }
-    mock_restore_cache_with_extra_data(
+    mock_restore_cache(
         hass,
         [
-            (State(GATEWAY_ENTITY, STATE_OFF), stamped(False, 10)),
-            (State(EV_SOC_ENTITY, "55.0"), stamped(55.0, 10)),
+            (
+                f"{GATEWAY_ID}_gateway_connection",
+                State(GATEWAY_ENTITY, STATE_OFF),
+                stamped(False, 10),
+            ),
+            (
+                f"{ASSET_ID}_ev_state_of_charge",
+                State(EV_SOC_ENTITY, "55.0"),
+                stamped(55.0, 10),
+            ),
         ],
     )
 
@@ -158,16 +164,26 @@ async def test_restored_garbage_is_unknown(
             ]
         },
     }
-    mock_restore_cache_with_extra_data(
+    mock_restore_cache(
         hass,
         [
-            (State(EV_SOC_ENTITY, "junk"), stamped("junk", 1)),
             (
+                f"{ASSET_ID}_ev_state_of_charge",
+                State(EV_SOC_ENTITY, "junk"),
+                stamped("junk", 1),
+            ),
+            (
+                f"{APPLIANCE_ID}_inverter_problem",
                 State("binary_sensor.roof_inverter_inverter_problem", "on"),
                 stamped("junk", 1),
             ),
-            (State("sensor.roof_inverter_inverter_status", "ok"), stamped([1], 1)),
             (
+                f"{APPLIANCE_ID}_inverter_status",
+                State("sensor.roof_inverter_inverter_status", "ok"),
+                stamped([1], 1),
+            ),
+            (
+                f"{ASSET_ID}_ev_plugged",
                 State("binary_sensor.electric_vehicle_plugged_in", "on"),
                 {"stamped": None},
             ),

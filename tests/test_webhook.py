@@ -316,7 +316,6 @@ async def test_cloudhook_relay(
             "Content-Type": "application/json",
             "X-Signature": sign(raw, [SECRET]),
         },
-        remote=None,
     )
     assert not hasattr(request, "read")
     response = await webhook.async_handle_webhook(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
