@@ -9,7 +9,8 @@ phcc helpers where the two differ:
   it): registry entries are snapshotted with a fixed set of fields, so a
   field a newer release adds (2026.11: ``compat_name``) or an older one lacks
   changes no snapshot. Add a field to the sets below on purpose, if a test
-  needs it.
+  needs it. Enum keys of state attributes and capabilities are written as
+  the plain strings they are.
 - ``mock_restore_cache``: registers the entities first, then seeds the
   restore cache, so the cache is found whether Home Assistant keys it by
   entity id (up to 2026.10) or by entity-registry id (2026.11).
@@ -24,6 +25,7 @@ from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util.read_only_dict import ReadOnlyDict
 from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
@@ -102,6 +104,25 @@ DEVICE_ENTRY_FIELDS: Final = frozenset(
 )
 
 
+def _plain_keys(value: Any) -> Any:
+    """Return ``value`` with str-enum dict keys as plain strings, recursively.
+
+    From 2026.4 state attributes and entity capabilities are keyed by StrEnum
+    members (EntityStateAttribute.FRIENDLY_NAME ...), before by plain strings;
+    both are the same string to Home Assistant.
+    """
+    if isinstance(value, ReadOnlyDict):
+        return ReadOnlyDict(_plain_keys(dict(value)))
+    if isinstance(value, dict):
+        return type(value)(
+            {
+                (str.__str__(key) if isinstance(key, str) else key): _plain_keys(item)
+                for key, item in value.items()
+            }
+        )
+    return value
+
+
 def _only(serialized: Any, fields: frozenset[str]) -> Any:
     """Drop the keys of a registry entry snapshot (a dict subclass) not in fields."""
     for key in set(serialized) - fields:
@@ -116,9 +137,11 @@ class GridxSnapshotSerializer(HomeAssistantSnapshotSerializer):
     def _serializable_entity_registry_entry(
         cls, data: er.RegistryEntry
     ) -> SerializableData:
-        return _only(
+        serialized = _only(
             super()._serializable_entity_registry_entry(data), ENTITY_ENTRY_FIELDS
         )
+        serialized["capabilities"] = _plain_keys(serialized["capabilities"])
+        return serialized
 
     @classmethod
     def _serializable_device_registry_entry(
@@ -130,6 +153,12 @@ class GridxSnapshotSerializer(HomeAssistantSnapshotSerializer):
         serialized["id"] = ANY
         if serialized.get("via_device_id") is not None:
             serialized["via_device_id"] = ANY
+        return serialized
+
+    @classmethod
+    def _serializable_state(cls, data: State) -> SerializableData:
+        serialized = super()._serializable_state(data)
+        serialized["attributes"] = _plain_keys(serialized["attributes"])
         return serialized
 
 
