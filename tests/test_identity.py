@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridx import async_remove_config_entry_device
 from custom_components.gridx.api.resources import Gateway
+from custom_components.gridx.compat import get_device_by_identifier
 from custom_components.gridx.const import (
     DOMAIN,
     ENTRY_MINOR_VERSION,
@@ -172,7 +173,8 @@ def get_device_for(
     hass: HomeAssistant, entry: MockConfigEntry, resource_id: str
 ) -> dr.DeviceEntry:
     """Return the gateway device of one entry."""
-    device = dr.async_get(hass).async_get_device_by_identifier(
+    device = get_device_by_identifier(
+        dr.async_get(hass),
         device_identifier(entry.unique_id or "", ResourceKind.GATEWAY, resource_id),
         entry.entry_id,
     )
