@@ -8,9 +8,10 @@ from homeassistant.core import HomeAssistant, State
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.gridx.const import DOMAIN
+from custom_components.gridx.const import DOMAIN, ResourceKind
+from custom_components.gridx.identity import entity_unique_id
 
-from .conftest import PostWebhook
+from .conftest import ACCOUNT_ID, PostWebhook
 from .gridx_state import (
     APPLIANCE_ID,
     ASSET_ID,
@@ -36,6 +37,11 @@ def poll() -> Generator[FakePoll]:
     """An empty poll: restored state is all there is."""
     with patch_poll() as poll:
         yield poll
+
+
+def _uid(kind: ResourceKind, resource_id: str, key: str) -> str:
+    """Return the unique id of one entity of the mock entry's account."""
+    return entity_unique_id(ACCOUNT_ID, kind, resource_id, key)
 
 
 def stamped(value: Any, minutes: float) -> dict[str, Any]:
@@ -70,12 +76,12 @@ def restored(
         hass,
         [
             (
-                f"{GATEWAY_ID}_gateway_connection",
+                _uid(ResourceKind.GATEWAY, GATEWAY_ID, "gateway_connection"),
                 State(GATEWAY_ENTITY, STATE_OFF),
                 stamped(False, 10),
             ),
             (
-                f"{ASSET_ID}_ev_state_of_charge",
+                _uid(ResourceKind.EV, ASSET_ID, "ev_state_of_charge"),
                 State(EV_SOC_ENTITY, "55.0"),
                 stamped(55.0, 10),
             ),
@@ -168,22 +174,22 @@ async def test_restored_garbage_is_unknown(
         hass,
         [
             (
-                f"{ASSET_ID}_ev_state_of_charge",
+                _uid(ResourceKind.EV, ASSET_ID, "ev_state_of_charge"),
                 State(EV_SOC_ENTITY, "junk"),
                 stamped("junk", 1),
             ),
             (
-                f"{APPLIANCE_ID}_inverter_problem",
+                _uid(ResourceKind.APPLIANCE, APPLIANCE_ID, "inverter_problem"),
                 State("binary_sensor.roof_inverter_inverter_problem", "on"),
                 stamped("junk", 1),
             ),
             (
-                f"{APPLIANCE_ID}_inverter_status",
+                _uid(ResourceKind.APPLIANCE, APPLIANCE_ID, "inverter_status"),
                 State("sensor.roof_inverter_inverter_status", "ok"),
                 stamped([1], 1),
             ),
             (
-                f"{ASSET_ID}_ev_plugged",
+                _uid(ResourceKind.EV, ASSET_ID, "ev_plugged"),
                 State("binary_sensor.electric_vehicle_plugged_in", "on"),
                 {"stamped": None},
             ),
