@@ -245,7 +245,6 @@ async def test_item10_unloaded_and_removed(
         mock_source="cloud",
         method="POST",
         headers={"X-Signature": sign(raw, [SECRET])},
-        remote=None,
     )
     response = await webhook.async_handle_webhook(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
     assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
