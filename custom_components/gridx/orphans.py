@@ -142,7 +142,9 @@ def async_forget(hass: HomeAssistant, entry_id: str) -> None:
     orphans = hass.data.get(_DATA)
     if orphans is not None and entry_id in orphans.pending:
         del orphans.pending[entry_id]
-        orphans.store.async_delay_save(lambda: {"removals": orphans.pending})
+        # Written now, not delayed: a restart must not retry a deletion the
+        # user has done by hand.
+        hass.async_create_task(_async_save(orphans), "gridx forget orphan")
     ir.async_delete_issue(hass, DOMAIN, issue_id(entry_id, ISSUE_ORPHANED))
 
 

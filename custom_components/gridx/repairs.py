@@ -1,11 +1,16 @@
 """Repair flows of gridX: forget a registration the user deleted by hand."""
 
-from homeassistant.components.repairs import (
-    ConfirmRepairFlow,
-    RepairsFlow,
-    RepairsFlowResult,
-)
+from typing import TYPE_CHECKING
+
+from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.core import HomeAssistant
+
+if TYPE_CHECKING:
+    # Exported from 2026.4 on; on 2026.3 the import fails and Home Assistant
+    # then offers its plain confirm flow, which never forgets the deletion.
+    # Annotations are not evaluated at run time (Python 3.14), so a
+    # type-checking import is all it needs. Removable with 2026.4 as minimum.
+    from homeassistant.components.repairs import RepairsFlowResult
 
 from .orphans import ISSUE_ORPHANED, async_forget
 
