@@ -29,6 +29,13 @@ from .errors import (
     GridxServerError,
     GridxStatusError,
 )
+from .live import (
+    MAX_INTERVAL,
+    HistoricalSeries,
+    LiveMeasurement,
+    Resolution,
+    format_time,
+)
 from .resources import (
     Appliance,
     Gateway,
@@ -410,3 +417,35 @@ class GridxClient:
             Appliance.from_dict(item, gateway_id=gateway_id)
             for item in unwrap_list(payload, "appliances")
         ]
+
+    # -- Live and historical measurements (gridx-live-facts §3, §4) ---------
+
+    async def get_live(self, system_id: str) -> LiveMeasurement:
+        """Return a system's live values (``GET /systems/{id}/live``)."""
+        payload = await self._request_json(
+            "GET", f"/systems/{_segment(system_id)}/live"
+        )
+        return LiveMeasurement.from_dict(payload)
+
+    async def get_historical(
+        self,
+        system_id: str,
+        start: datetime,
+        end: datetime,
+        resolution: Resolution = Resolution.HOUR,
+    ) -> HistoricalSeries:
+        """Return a system's history for ``[start, end)`` at ``resolution``.
+
+        The interval goes out as UTC ``Z`` instants, percent-encoded except
+        ``/`` and ``:`` (an unencoded ``+`` offset was refused, §4). Raises
+        ValueError for an interval longer than gridX accepts.
+        """
+        if not start < end or end - start > MAX_INTERVAL[resolution]:
+            raise ValueError(f"interval not within {MAX_INTERVAL[resolution]}")
+        interval = quote(f"{format_time(start)}/{format_time(end)}", safe="/:")
+        payload = await self._request_json(
+            "GET",
+            f"/systems/{_segment(system_id)}/historical"
+            f"?interval={interval}&resolution={quote(resolution.value)}",
+        )
+        return HistoricalSeries.from_dict(payload, resolution)

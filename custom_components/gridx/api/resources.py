@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from .errors import GridxResponseError
+from .live import GatewaySystem
 
 # Keys under which a list may arrive wrapped in an object. The documented
 # shape is a bare JSON array; the wrappers are undocumented and accepted
@@ -190,6 +191,12 @@ class NotificationRule:
         )
 
 
+def _nested_system_id(obj: Mapping[str, Any]) -> str | None:
+    """Return ``system.id`` of a real ``/gateways`` item (live facts §2)."""
+    system = GatewaySystem.from_gateway(obj)
+    return None if system is None else system.id
+
+
 @dataclass(frozen=True, slots=True)
 class Gateway:
     """A gateway from ``GET /gateways``.
@@ -219,7 +226,8 @@ class Gateway:
                 obj, "serialNumber", "gatewaySerialnumber", "gatewaySerialNumber"
             ),
             connection_status=_optional_str(obj, "connectionStatus"),
-            system_id=_optional_str(obj, "systemID", "systemId"),
+            system_id=_optional_str(obj, "systemID", "systemId")
+            or _nested_system_id(obj),
             model=_optional_str(obj, "model"),
             manufacturer=_optional_str(obj, "manufacturer"),
         )
