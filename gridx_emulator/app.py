@@ -202,6 +202,8 @@ class GridxApi:
             ("DELETE", rules + "/{rule_id}", "delete_rule", "AccountsUsersWrite", self._delete_rule, False),
             ("GET", "/gateways", "list_gateways", "GatewaysRead", self._list_gateways, False),
             ("GET", "/gateways/{gateway_id}/appliances", "list_appliances", "GatewaysRead", self._list_appliances, False),
+            ("GET", "/systems/{system_id}/live", "get_live", "SystemMeasurementsRead", self._emulator.live.handle_live, False),
+            ("GET", "/systems/{system_id}/historical", "get_historical", "SystemMeasurementsRead", self._emulator.live.handle_historical, False),
         ]  # fmt: skip
         for method, path, name, policy, handler, is_webhooks in routes:
             app.router.add_route(

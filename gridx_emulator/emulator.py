@@ -24,6 +24,7 @@ from .delivery import DeliveryResult, post_with_retries
 from .events import make_event, ping_data
 from .faults import FaultInjector
 from .fleet import FleetIds, seed_fleet
+from .live import LiveSimulator
 from .state import (
     ALL_POLICIES,
     DEMO_TOKEN,
@@ -76,6 +77,8 @@ class GridxEmulator:
         """
         self.state = state if state is not None else EmulatorState()
         self.faults = FaultInjector()
+        # Live and historical measurements of the systems (gridx_emulator.live).
+        self.live = LiveSimulator(self)
         self.retry_base_delay = retry_base_delay
         self.delivery_timeout = delivery_timeout
         self.state_path = None if state_path is None else Path(state_path)
@@ -297,6 +300,7 @@ class GridxEmulator:
         session = self._require_session()
         if self.state.apply_event(event):
             self.state_changed()
+        self.live.observe(event)
         event_type = str(event.get("type"))
         body = json.dumps(event, separators=(",", ":")).encode()
         targets = [

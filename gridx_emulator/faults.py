@@ -29,6 +29,8 @@ ROUTE_NAMES: frozenset[str] = frozenset(
         "delete_rule",
         "list_gateways",
         "list_appliances",
+        "get_live",
+        "get_historical",
     }
 )
 

@@ -34,6 +34,7 @@ ALL_POLICIES: frozenset[str] = frozenset(
         "AccountsUsersRead",
         "AccountsUsersWrite",
         "GatewaysRead",
+        "SystemMeasurementsRead",
     }
 )
 
@@ -135,6 +136,8 @@ class Gateway:
             "serialNumber": self.serial_number,
             "connectionStatus": self.connection_status,
             "systemID": self.system_id,
+            # Real lists nest the system (gridx-live-facts §2).
+            "system": {"id": self.system_id, "name": self.system_name},
             "model": self.model,
             "manufacturer": self.manufacturer,
         }

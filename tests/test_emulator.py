@@ -637,6 +637,7 @@ async def test_gateways_and_appliances(
             "serialNumber": "D403-007-000-000-001-B-X",
             "connectionStatus": "AVAILABLE",
             "systemID": demo_ids.system_id,
+            "system": {"id": demo_ids.system_id, "name": "Demo system"},
             "model": "gridBox",
             "manufacturer": "gridX",
         }
@@ -1092,7 +1093,7 @@ async def test_fault_drop_without_transport() -> None:
 
 def test_fault_injector_validation() -> None:
     faults = FaultInjector()
-    assert len(ROUTE_NAMES) == 12
+    assert len(ROUTE_NAMES) == 14
     with pytest.raises(ValueError, match="unknown endpoint"):
         faults.add("nope", status=500)
     with pytest.raises(ValueError, match="count"):

@@ -1,0 +1,341 @@
+"""``/systems/{id}/live`` and ``/systems/{id}/historical`` of the emulator.
+
+Each system of a stored gateway gets a `SystemSimulation` the first time it
+is asked for. Live answers follow gridx-live-facts §3 (W, meters in Ws,
+rates 0-1, absent appliance types left out); history follows §4 (``15m`` and
+``1h`` in mean W stamped at the bucket's end, ``1d`` and longer in Wh stamped
+at the start, UTC-aligned buckets, ``grid`` as ``{supply, feedIn}``).
+
+Faults for tests and the demo: `negative_export` sends the export meter with
+a negative sign (the quirk integrations must survive), `reset_meters` makes a
+system's meters restart from zero, and `empty_answers` makes the next live
+answers ``{}``. Refusing access is done by the token's policies
+(``SystemMeasurementsRead``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+import json
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from ._protocol import EventType
+from .simulation import SystemSimulation, default_origin
+from .state import EmulatorState, rfc3339
+
+CONTENT_TYPE = "application/vnd.gridx.v2+json"
+MEASUREMENTS_POLICY = "SystemMeasurementsRead"
+METER_STEP_WS = 360_000  # 0.1 kWh: every real sample is a multiple (§3.2)
+WS_PER_WH = 3600
+# Meter readings before the simulation origin: grow with the date so a
+# restarted emulator (a later origin) never shows a smaller meter.
+_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+IMPORT_WH_PER_DAY = 9_000
+EXPORT_WH_PER_DAY = 6_000
+BUCKETS: Mapping[str, timedelta] = {
+    "15m": timedelta(minutes=15),
+    "1h": timedelta(hours=1),
+    "1d": timedelta(days=1),
+    "1w": timedelta(weeks=1),
+}
+MAX_INTERVAL: Mapping[str, timedelta] = {
+    "15m": timedelta(days=1),
+    "1h": timedelta(weeks=1),
+    "1d": timedelta(days=31),
+    "1w": timedelta(days=31),
+}
+# Ids of the simulated appliances that are not in the demo's appliance list.
+BATTERY_SUFFIX = "battery"
+HEAT_PUMP_SUFFIX = "heatpump"
+_EV_CHARGE = {EventType.EV_CHARGE_STARTED, EventType.EV_MEASUREMENT}
+_EV_IDLE = {EventType.EV_CHARGE_STOPPED, EventType.EV_UNPLUGGED}
+
+
+class _Caller(Protocol):
+    @property
+    def user(self) -> Any: ...
+
+
+class _Emulator(Protocol):
+    state: EmulatorState
+
+
+def _error(status: int, message: str, details: list[str] | None = None) -> web.Response:
+    body: dict[str, Any] = {"message": message}
+    if details:
+        body["details"] = details
+    return _json(status, body)
+
+
+def _json(status: int, body: Any) -> web.Response:
+    return web.Response(
+        status=status, body=json.dumps(body).encode(), content_type=CONTENT_TYPE
+    )
+
+
+def _parse_instant(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return None if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class LiveSimulator:
+    """The live and historical measurements of every system of the state."""
+
+    def __init__(
+        self, emulator: _Emulator, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        """Simulate the systems of ``emulator``'s gateways."""
+        self._emulator = emulator
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.systems: dict[str, SystemSimulation] = {}
+        self.negative_export = False
+        self.empty_answers = 0
+        self._meter_offsets: dict[str, tuple[float, float]] = {}
+        self._ev_power: dict[str, float] = {}
+
+    # -- the simulations ------------------------------------------------
+
+    def system(self, system_id: str) -> SystemSimulation:
+        """Return the simulation of ``system_id`` (created on first use)."""
+        simulation = self.systems.get(system_id)
+        if simulation is None:
+            simulation = SystemSimulation(
+                system_id,
+                default_origin(self.clock()),
+                ev_override=lambda: self._ev_power.get(system_id),
+                clock=self._now,
+            )
+            self.systems[system_id] = simulation
+        return simulation
+
+    def _now(self) -> datetime:
+        """Return the time of `clock` (which tests may replace)."""
+        return self.clock()
+
+    def observe(self, event: Mapping[str, Any]) -> None:
+        """Follow the EV events of the scenario: live EV power matches them."""
+        data = event.get("data")
+        if not isinstance(data, Mapping) or not data.get("systemID"):
+            return
+        system_id = str(data["systemID"])
+        if event.get("type") in _EV_CHARGE:
+            power = data.get("chargePower")
+            if isinstance(power, int | float) and not isinstance(power, bool):
+                self._ev_power[system_id] = power / 1000  # mW -> W
+        elif event.get("type") in _EV_IDLE:
+            self._ev_power[system_id] = 0.0
+
+    def meters_ws(self, system_id: str, moment: datetime) -> tuple[float, float]:
+        """Return (import, export) meter readings in Ws, unquantized."""
+        simulation = self.system(system_id)
+        days = (simulation.origin - _EPOCH) / timedelta(days=1)
+        supply = days * IMPORT_WH_PER_DAY + simulation.energy_wh("supply", moment)
+        feed_in = days * EXPORT_WH_PER_DAY + simulation.energy_wh("feedIn", moment)
+        offset_import, offset_export = self._meter_offsets.get(system_id, (0.0, 0.0))
+        return supply * WS_PER_WH - offset_import, feed_in * WS_PER_WH - offset_export
+
+    def reset_meters(self, system_id: str) -> None:
+        """Fault: make the system's meters restart from zero now."""
+        self._meter_offsets.pop(system_id, None)
+        self._meter_offsets[system_id] = self.meters_ws(system_id, self.clock())
+
+    def _gateway_of(self, system_id: str, account_id: str) -> str | None:
+        for gateway in self._emulator.state.gateways.values():
+            if gateway.system_id == system_id and gateway.account_id == account_id:
+                return gateway.id
+        return None
+
+    # -- bodies -----------------------------------------------------------
+
+    def live_body(self, system_id: str, gateway_id: str) -> dict[str, Any]:
+        """Return the ``Measurement`` of ``system_id`` now."""
+        now = self.clock()
+        simulation = self.system(system_id)
+        powers = simulation.powers_at(now)
+        grid = powers.grid
+        production = powers.photovoltaic
+        total = powers.total_consumption
+        supply_ws, feed_in_ws = self.meters_ws(system_id, now)
+        self_supply = total - max(grid, 0.0)
+        self_consumption = production - max(-grid, 0.0)
+        body: dict[str, Any] = {
+            "measuredAt": rfc3339(now.replace(microsecond=0)),
+            "photovoltaic": round(powers.photovoltaic),
+            "production": round(production),
+            "grid": round(grid),
+            "consumption": round(powers.consumption),
+            "totalConsumption": round(total),
+            "selfSupply": round(self_supply),
+            "selfConsumption": round(self_consumption),
+            "selfSufficiencyRate": round(self_supply / total, 4) if total else 0,
+            "gridMeterReadingPositive": _quantize(supply_ws),
+            "gridMeterReadingNegative": _quantize(feed_in_ws)
+            * (-1 if self.negative_export else 1),
+            "l1CurtailmentPower": 0,
+            "l2CurtailmentPower": 0,
+            "l3CurtailmentPower": 0,
+        }
+        # gridX leaves the rates out at night (§3.1).
+        if production > 0:
+            body["selfConsumptionRate"] = round(self_consumption / production, 4)
+        if simulation.has_battery:
+            battery = {
+                "power": round(powers.battery),
+                "stateOfCharge": round(
+                    powers.battery_energy / simulation.battery_capacity, 4
+                ),
+                "capacity": simulation.battery_capacity,
+                "nominalCapacity": simulation.battery_capacity,
+                "remainingCharge": round(powers.battery_energy),
+            }
+            body["battery"] = {**battery, "applianceID": ""}
+            body["batteries"] = [
+                {**battery, "applianceID": f"{gateway_id}-{BATTERY_SUFFIX}"}
+            ]
+        if simulation.has_heat_pump:
+            body["heatPump"] = round(powers.heat_pump)
+            body["heatPumps"] = [
+                {
+                    "applianceID": f"{gateway_id}-{HEAT_PUMP_SUFFIX}",
+                    "power": round(powers.heat_pump),
+                    "sgReadyState": "ON" if powers.photovoltaic > 4000 else "AUTO",
+                }
+            ]
+        if simulation.has_ev:
+            body["evChargingStation"] = {"power": round(powers.ev)}
+            body["evChargingStations"] = [
+                {
+                    "applianceID": station_id,
+                    "power": round(powers.ev),
+                    "plugState": "PLUGGED_ON_STATION_AND_PLUGGED_ON_VEHICLE"
+                    if powers.ev
+                    else "UNPLUGGED",
+                    "readingTotal": round(simulation.energy_wh("ev", now), 2),
+                }
+                for station_id in self._stations(gateway_id)
+            ]
+        return body
+
+    def _stations(self, gateway_id: str) -> list[str]:
+        stations = [
+            appliance.id
+            for appliance in self._emulator.state.appliances.values()
+            if appliance.gateway_id == gateway_id and appliance.type == "EVSTATION"
+        ]
+        return stations or [f"{gateway_id}-evstation"]
+
+    def historical_body(
+        self, system_id: str, start: datetime, end: datetime, resolution: str
+    ) -> dict[str, Any]:
+        """Return ``{total, data}`` for the complete buckets in ``[start, end)``.
+
+        Buckets are aligned in UTC; those before the simulation origin or
+        not yet complete are left out.
+        """
+        simulation = self.system(system_id)
+        size = BUCKETS[resolution]
+        power = size <= timedelta(hours=1)
+        now = self.clock()
+        first = max(start, simulation.origin)
+        bucket = _align(first, size)
+        if bucket < first:
+            bucket += size
+        data = []
+        totals = dict.fromkeys(_FIELDS, 0.0)
+        while bucket + size <= min(end, now):
+            stop = bucket + size
+            wh = {
+                name: simulation.energy_wh(channel, stop)
+                - simulation.energy_wh(channel, bucket)
+                for name, channel in _FIELDS.items()
+            }
+            for name, value in wh.items():
+                totals[name] += value
+            scale = size / timedelta(hours=1) if power else 1.0
+            item = _item({name: value / scale for name, value in wh.items()})
+            item["measuredAt"] = rfc3339(stop if power else bucket)
+            data.append(item)
+            bucket = stop
+        total = _item(totals)
+        total["measuredAt"] = f"{rfc3339(start)}/{rfc3339(end)}"
+        return {"total": total, "data": data}
+
+    # -- routes -----------------------------------------------------------
+
+    async def handle_live(self, request: web.Request, caller: _Caller) -> web.Response:
+        """``GET /systems/{id}/live``."""
+        system_id = request.match_info["system_id"]
+        gateway_id = self._gateway_of(system_id, caller.user.account_id)
+        if gateway_id is None:
+            return _error(404, "Not Found")
+        if self.empty_answers > 0:
+            self.empty_answers -= 1
+            return _json(200, {})
+        return _json(200, self.live_body(system_id, gateway_id))
+
+    async def handle_historical(
+        self, request: web.Request, caller: _Caller
+    ) -> web.Response:
+        """``GET /systems/{id}/historical?interval=<a>/<b>&resolution=<r>``."""
+        system_id = request.match_info["system_id"]
+        if self._gateway_of(system_id, caller.user.account_id) is None:
+            return _error(404, "Not Found")
+        resolution = request.query.get("resolution", "1h")
+        first, _, last = request.query.get("interval", "").partition("/")
+        start, end = _parse_instant(first), _parse_instant(last)
+        details = []
+        if resolution not in BUCKETS:
+            details.append(f"resolution: unsupported {resolution!r}")
+        if start is None or end is None or not start < end:
+            details.append("interval must be <RFC 3339>/<RFC 3339>, start < end")
+        elif resolution in MAX_INTERVAL and end - start > MAX_INTERVAL[resolution]:
+            details.append(f"interval too long for resolution {resolution}")
+        if details or start is None or end is None:
+            return _error(422, "Validation failed", details)
+        return _json(200, self.historical_body(system_id, start, end, resolution))
+
+
+# The historical fields and the simulation channels they come from.
+_FIELDS: Mapping[str, str] = {
+    "photovoltaic": "photovoltaic",
+    "consumption": "consumption",
+    "heatPump": "heatPump",
+    "ev": "ev",
+    "charge": "charge",
+    "discharge": "discharge",
+    "supply": "supply",
+    "feedIn": "feedIn",
+}
+
+
+def _item(values: Mapping[str, float]) -> dict[str, Any]:
+    """Return a ``MeasurementExtended`` item from channel values."""
+    r = {name: round(value, 3) for name, value in values.items()}
+    total = r["consumption"] + r["heatPump"] + r["ev"]
+    return {
+        "photovoltaic": r["photovoltaic"],
+        "production": r["photovoltaic"],
+        "consumption": r["consumption"],
+        "heatPump": r["heatPump"],
+        "totalConsumption": round(total, 3),
+        "grid": {"supply": r["supply"], "feedIn": r["feedIn"]},
+        "battery": {"charge": r["charge"], "discharge": r["discharge"]},
+        "evChargingStation": {"charge": r["ev"]},
+    }
+
+
+def _align(moment: datetime, size: timedelta) -> datetime:
+    """Return the UTC bucket start at or before ``moment``."""
+    epoch = datetime(1970, 1, 5, tzinfo=UTC)  # a Monday: weeks start Monday
+    return epoch + ((moment - epoch) // size) * size
+
+
+def _quantize(value_ws: float) -> int:
+    """Return a meter reading floored to 0.1 kWh, as real samples are."""
+    return int(value_ws // METER_STEP_WS) * METER_STEP_WS
