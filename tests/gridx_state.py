@@ -12,6 +12,11 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.gridx.api.client import GridxClient
+from custom_components.gridx.api.live import (
+    HistoricalSeries,
+    LiveMeasurement,
+    Resolution,
+)
 from custom_components.gridx.api.resources import Appliance, Gateway
 from custom_components.gridx.const import DOMAIN, ResourceKind
 from custom_components.gridx.identity import device_identifier
@@ -128,6 +133,14 @@ class FakePoll:
         """Answer ``GET /gateways/{id}/appliances``."""
         return list(self.appliances.get(gateway_id, []))
 
+    async def get_live(self, system_id: str) -> LiveMeasurement:
+        """Answer ``GET /systems/{id}/live``: ``{}`` (no live sensors)."""
+        return LiveMeasurement.from_dict({})
+
+    async def get_historical(self, system_id: str, *_: Any) -> HistoricalSeries:
+        """Answer ``GET /systems/{id}/historical``: no data."""
+        return HistoricalSeries(Resolution.HOUR, ())
+
 
 @contextmanager
 def patch_poll(poll: FakePoll | None = None) -> Generator[FakePoll]:
@@ -141,6 +154,12 @@ def patch_poll(poll: FakePoll | None = None) -> Generator[FakePoll]:
             GridxClient,
             "list_appliances",
             AsyncMock(side_effect=poll.list_appliances),
+        ),
+        patch.object(GridxClient, "get_live", AsyncMock(side_effect=poll.get_live)),
+        patch.object(
+            GridxClient,
+            "get_historical",
+            AsyncMock(side_effect=poll.get_historical),
         ),
     ):
         yield poll

@@ -21,6 +21,8 @@ from .const import (
     signal_event,
 )
 from .coordinator import GridxDataUpdateCoordinator
+from .live_coordinator import GridxLiveCoordinator
+from .live_setup import async_start_live
 from .manager import GridxRegistration
 from .migration import account_of, async_migrate_registries
 from .orphans import async_remove_registration, async_setup_orphans
@@ -65,6 +67,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
     entry.runtime_data = GridxRuntimeData(
         client=client, store=store, coordinator=coordinator
     )
+    entry.runtime_data.live = GridxLiveCoordinator(hass, entry, client, store)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
@@ -100,6 +103,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
     # reauth. The listener keeps the coordinator polling on its interval.
     entry.async_on_unload(coordinator.async_add_listener(_keep_polling))
     await coordinator.async_refresh()
+    # Live values and history need the systems the poll just found.
+    await async_start_live(hass, entry)
     return True
 
 

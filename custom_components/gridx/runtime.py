@@ -6,6 +6,7 @@ from homeassistant.config_entries import ConfigEntry
 
 from .api.client import GridxClient
 from .coordinator import GridxDataUpdateCoordinator
+from .live_coordinator import GridxLiveCoordinator
 from .manager import GridxRegistration
 from .store import GridxStore
 
@@ -21,6 +22,8 @@ class GridxRuntimeData:
     coordinator: GridxDataUpdateCoordinator
     # Keeps the gridX subscription or rules in line; set once setup starts it.
     registration: GridxRegistration | None = None
+    # The live poll of /systems/{id}/live (live_coordinator.py).
+    live: GridxLiveCoordinator | None = None
 
 
 type GridxConfigEntry = ConfigEntry[GridxRuntimeData]

@@ -17,6 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.models import ApplianceType, InverterStatus, known_value
 from .const import LOGGER, ResourceKind
 from .entity import GridxEntityDescription, GridxStateEntity, async_add_dynamic_entities
+from .live_sensor import async_setup_live_sensors
 from .runtime import GridxConfigEntry
 from .store import GridxResource, StateKey
 
@@ -141,6 +142,7 @@ async def async_setup_entry(
 ) -> None:
     """Add sensors for known resources, and for new ones as they appear."""
     async_add_dynamic_entities(entry, SENSORS, GridxSensorEntity, async_add_entities)
+    async_setup_live_sensors(hass, entry, async_add_entities)
 
 
 class GridxSensorEntity(GridxStateEntity, SensorEntity):
