@@ -1,6 +1,5 @@
 """Live sensors, the live poll and its failures, against the gridX emulator."""
 
-from collections.abc import Generator
 from datetime import UTC, datetime, timedelta
 
 from freezegun.api import FrozenDateTimeFactory
@@ -63,7 +62,7 @@ def clock(
     freezer: FrozenDateTimeFactory,
     emulator: GridxEmulator,
     monkeypatch: pytest.MonkeyPatch,
-) -> Generator[FrozenDateTimeFactory]:
+) -> FrozenDateTimeFactory:
     """Freeze Home Assistant and the emulator's measurements at midsummer noon.
 
     The history import is cut to 3 hours: importing 30 days takes the test
@@ -72,7 +71,7 @@ def clock(
     monkeypatch.setattr(statistics, "BACKFILL", timedelta(hours=3))
     freezer.move_to(NOON)
     emulator.live.clock = dt_util.utcnow
-    yield freezer
+    return freezer
 
 
 @pytest.fixture
