@@ -1,6 +1,7 @@
 """Live sensors, the live poll and its failures, against the gridX emulator."""
 
 from datetime import UTC, datetime, timedelta
+import json
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
@@ -14,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.gridx import statistics
 from custom_components.gridx.api.live import LiveMeasurement
 from custom_components.gridx.const import CONF_API_BASE, DOMAIN
+from custom_components.gridx.diagnostics import async_get_config_entry_diagnostics
 from custom_components.gridx.live_coordinator import (
     MAX_PAUSE,
     UNAVAILABLE_AFTER_FAILURES,
@@ -295,3 +297,21 @@ async def test_missing_permission_raises_an_issue(
         is None
     )
     assert value(hass, f"{demo_ids.system_id}_photovoltaic_power")
+
+
+async def test_diagnostics_hold_the_last_live_payload(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    demo_ids: DemoIds,
+) -> None:
+    """Diagnostics show each system's last live answer, without its id.
+
+    Called directly: the frozen clock predates the test client's token.
+    """
+    diagnostics = await async_get_config_entry_diagnostics(hass, init_integration)
+    live = diagnostics["live"]
+    assert live["update_interval_seconds"] == 60
+    [system] = live["systems"]
+    assert system["failures_in_a_row"] == 0
+    assert system["last_payload"]["photovoltaic"] > 0
+    assert demo_ids.system_id not in json.dumps(live)

@@ -81,6 +81,10 @@ async def async_get_config_entry_diagnostics(
                 else coordinator.update_interval.total_seconds()
             ),
         },
+        # The last live payload per system (live_coordinator.py).
+        "live": None
+        if runtime.live is None
+        else async_redact_data(runtime.live.diagnostics(), TO_REDACT),
         "resources": {
             str(kind): [
                 {
