@@ -1,8 +1,8 @@
 """The README's story, end to end, against a real hass process.
 
 Onboard, add gridX through the config-flow REST API (what the UI calls) with
-the emulator's token, watch the demo scenario change the gateway and EV
-sensors, build the "EV plugged in" device-trigger automation and see it
+the emulator's token, see live solar and grid power, watch the demo
+scenario change the gateway and EV sensors, build the "EV plugged in" device-trigger automation and see it
 fire, then delete the entry and find nothing left at the emulator.
 """
 
@@ -54,6 +54,19 @@ def test_readme_story(stack: Stack) -> None:
     assert len(subscriptions) == 1
     assert subscriptions[0]["targetURL"].startswith(f"{stack.ha_url}/api/webhook/")
     assert subscriptions[0]["active"] is True
+
+    # Live solar and grid power from /systems/{id}/live, on the gridBox.
+    def live_power() -> dict[str, float]:
+        found: dict[str, float] = {}
+        for entity_id in _entities(stack):
+            if entity_id.endswith(("_solar_power", "_grid_power")):
+                state = stack.api("GET", f"/api/states/{entity_id}")["state"]
+                if state not in ("unknown", "unavailable"):
+                    found[entity_id] = float(state)
+        return found if len(found) == 2 else {}
+
+    power = wait_for(live_power, timeout=60, what="live solar and grid power")
+    assert all(value >= 0 for key, value in power.items() if "solar" in key), power
 
     # The scenario makes the gateway connectivity and EV plugged sensors change.
     gateway = wait_for(
