@@ -8,6 +8,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.recorder import get_instance
 import homeassistant.util.dt as dt_util
 import pytest
@@ -17,7 +18,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.gridx import statistics
-from custom_components.gridx.live_coordinator import LiveSystem
+from custom_components.gridx.const import DOMAIN
+from custom_components.gridx.live_coordinator import LiveSystem, issue_id
 from custom_components.gridx.statistics import (
     STATISTICS,
     GridxStatisticsImporter,
@@ -202,3 +204,30 @@ async def test_history_errors_are_retried_later(
     # Statistic ids are valid and named after their translation.
     assert {s.key for s in STATISTICS} >= {"grid_import", "grid_export"}
     assert statistic_id("AB-12", "grid_import") == "gridx:ab_12_grid_import"
+
+
+async def test_history_refused_keeps_the_issue(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    mock_config_entry: MockConfigEntry,
+    emulator: GridxEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 403 on history raises the issue; live successes do not clear it."""
+    monkeypatch.setattr(statistics, "BACKFILL", timedelta(hours=2))
+    freezer.move_to(NOON)
+    emulator.live.clock = dt_util.utcnow
+    emulator.faults.add("get_historical", status=403)
+    await _setup(hass, mock_config_entry)
+    issues = ir.async_get(hass)
+    live = mock_config_entry.runtime_data.live
+    assert live is not None
+    assert issues.async_get_issue(DOMAIN, issue_id(mock_config_entry.entry_id))
+    await live.async_refresh()
+    assert issues.async_get_issue(DOMAIN, issue_id(mock_config_entry.entry_id))
+    # History readable again: the next import and live poll clear it.
+    await _importer(hass, mock_config_entry).async_import_all()
+    await live.async_refresh()
+    assert issues.async_get_issue(DOMAIN, issue_id(mock_config_entry.entry_id)) is None
+    await async_wait_recording_done(hass)

@@ -96,6 +96,8 @@ class GridxLiveCoordinator(DataUpdateCoordinator[dict[str, LiveMeasurement]]):
         self.failures: dict[str, int] = {}
         self.paused_until: datetime | None = None
         self._forbidden: dict[str, datetime] = {}
+        # Set by the statistics import: /historical answered 403.
+        self.history_forbidden = False
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT)
 
     def systems(self) -> list[LiveSystem]:
@@ -119,7 +121,10 @@ class GridxLiveCoordinator(DataUpdateCoordinator[dict[str, LiveMeasurement]]):
     @override
     async def _async_update_data(self) -> dict[str, LiveMeasurement]:
         """Ask every system once; keep the last values of those that failed."""
-        data = dict(self.data or {})
+        current = {system.system_id for system in self.systems()}
+        # A system whose gateway is gone keeps no values (its sensors go
+        # unavailable rather than showing the last ones for ever).
+        data = {k: v for k, v in (self.data or {}).items() if k in current}
         now = dt_util.utcnow()
         if self.paused_until is not None and now < self.paused_until:
             LOGGER.debug("Live poll paused until %s (429)", self.paused_until)
@@ -170,7 +175,7 @@ class GridxLiveCoordinator(DataUpdateCoordinator[dict[str, LiveMeasurement]]):
         """Raise the missing-access issue on a 403; clear it after a success."""
         if forbidden and not any_success:
             async_raise_live_issue(self.hass, self.config_entry)
-        elif any_success and not self._forbidden:
+        elif any_success and not self._forbidden and not self.history_forbidden:
             ir.async_delete_issue(
                 self.hass, DOMAIN, issue_id(self.config_entry.entry_id)
             )

@@ -119,9 +119,12 @@ class GridxStatisticsImporter:
                 try:
                     await self.async_import(system)
                 except GridxPermissionError:
+                    self.live.history_forbidden = True
                     async_raise_live_issue(self.hass, self.entry)
                 except GridxApiError as err:
                     LOGGER.warning("gridX history could not be read: %s", err)
+                else:
+                    self.live.history_forbidden = False
 
     async def _last(self, stat_id: str) -> tuple[datetime, float] | None:
         """Return the start and sum of the statistic's last row."""
