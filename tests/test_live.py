@@ -10,7 +10,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import homeassistant.util.dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.gridx import statistics
 from custom_components.gridx.api.live import LiveMeasurement
@@ -111,8 +114,8 @@ async def test_live_sensors_units_and_signs(
     demo_ids: DemoIds,
 ) -> None:
     """Power is W as sent, grid split by sign, rates and SoC in %, meters in kWh."""
-    sid = demo_ids.system_id
-    body = emulator.live.live_body(sid, demo_ids.gateway_id)
+    sid = demo_ids.gateway_id
+    body = emulator.live.live_body(demo_ids.system_id, demo_ids.gateway_id)
     grid = body["grid"]
     assert float(value(hass, f"{sid}_photovoltaic_power")) == body["photovoltaic"]
     assert float(value(hass, f"{sid}_grid_power")) == grid
@@ -137,7 +140,7 @@ async def test_live_sensors_units_and_signs(
     assert state.attributes["state_class"] == "total_increasing"
     assert state.attributes["device_class"] == "energy"
     # SG Ready is a translated enum on the (unmatched) heat pump: the gateway.
-    heat_pump = f"{sid}_{demo_ids.gateway_id}-heatpump_sg_ready_state"
+    heat_pump = f"{sid}_{sid}-heatpump_sg_ready_state"
     assert value(hass, heat_pump) == body["heatPumps"][0]["sgReadyState"].lower()
     # Values sit on the gateway's device; the wallbox's on the wallbox.
     registry = er.async_get(hass)
@@ -158,7 +161,11 @@ async def test_live_sensors_units_and_signs(
     assert capacity is not None
     assert capacity.disabled_by is er.RegistryEntryDisabler.INTEGRATION
     # What the system does not report has no sensor.
-    assert registry.async_get_entity_id(S, DOMAIN, f"{sid}_heating_power") is None
+    assert not [
+        e
+        for e in er.async_entries_for_config_entry(registry, init_integration.entry_id)
+        if e.unique_id.endswith("_heating_power")
+    ]
 
 
 async def test_sensors_only_for_what_is_reported(
@@ -180,10 +187,9 @@ async def test_sensors_only_for_what_is_reported(
         for entry in er.async_entries_for_config_entry(
             er.async_get(hass), mock_config_entry.entry_id
         )
-        if entry.unique_id.startswith(demo_ids.system_id)
+        if demo_ids.gateway_id in entry.unique_id and entry.domain == "sensor"
     }
-    sid = demo_ids.system_id
-    assert f"{sid}_photovoltaic_power" in unique_ids
+    assert any(u.endswith("_photovoltaic_power") for u in unique_ids)
     assert not any("battery" in u or "heat_pump" in u for u in unique_ids)
     assert not any("charging_station" in u for u in unique_ids)
 
@@ -196,22 +202,22 @@ async def test_negative_export_meter_and_meter_reset(
     clock: FrozenDateTimeFactory,
 ) -> None:
     """A negative export meter keeps its value; a reset starts a new cycle."""
-    sid = demo_ids.system_id
+    sid = demo_ids.gateway_id
     live = live_of(init_integration)
     export_before = float(value(hass, f"{sid}_grid_export_energy"))
     emulator.live.negative_export = True
     await live.async_refresh()
     assert float(value(hass, f"{sid}_grid_export_energy")) == export_before
-    emulator.live.reset_meters(sid)
+    emulator.live.reset_meters(demo_ids.system_id)
     clock.tick(timedelta(hours=2))
     await live.async_refresh()
     after_reset = float(value(hass, f"{sid}_grid_import_energy"))
     assert 0 <= after_reset < 50
     # A small dip (a glitch) is held, never shown as a step backwards.
-    raw = dict(live.data[sid].raw)
+    raw = dict(live.data[demo_ids.system_id].raw)
     raw["gridMeterReadingPositive"] = max(0, after_reset - 0.05) * 3_600_000
     held = dict(live.data)
-    held[sid] = LiveMeasurement.from_dict(raw)
+    held[demo_ids.system_id] = LiveMeasurement.from_dict(raw)
     live.async_set_updated_data(held)
     await hass.async_block_till_done()
     assert float(value(hass, f"{sid}_grid_import_energy")) == after_reset
@@ -234,7 +240,7 @@ async def test_rate_limit_pauses_and_failures_mark_one_system(
     await live.async_refresh()
     # Paused: no request was made, the queued 500 is still waiting.
     assert emulator.faults.pending("get_live") == 1
-    assert value(hass, f"{demo_ids.system_id}_photovoltaic_power") != STATE_UNAVAILABLE
+    assert value(hass, f"{demo_ids.gateway_id}_photovoltaic_power") != STATE_UNAVAILABLE
 
     # A second system whose live answers fail (its gateway moved away).
     state = emulator.state
@@ -250,12 +256,12 @@ async def test_rate_limit_pauses_and_failures_mark_one_system(
     await init_integration.runtime_data.coordinator.async_refresh()
     await live.async_refresh()
     await hass.async_block_till_done()
-    assert value(hass, "system-2_photovoltaic_power") != STATE_UNAVAILABLE
+    assert value(hass, "gw-2_photovoltaic_power") != STATE_UNAVAILABLE
     other.account_id = "someone-else"
     for _ in range(UNAVAILABLE_AFTER_FAILURES):
         await live.async_refresh()
-    assert value(hass, "system-2_photovoltaic_power") == STATE_UNAVAILABLE
-    assert value(hass, f"{demo_ids.system_id}_photovoltaic_power") != STATE_UNAVAILABLE
+    assert value(hass, "gw-2_photovoltaic_power") == STATE_UNAVAILABLE
+    assert value(hass, f"{demo_ids.gateway_id}_photovoltaic_power") != STATE_UNAVAILABLE
 
 
 async def test_missing_permission_raises_an_issue(
@@ -291,12 +297,13 @@ async def test_missing_permission_raises_an_issue(
     # Access granted: the next poll (after the hourly retry) clears the issue.
     emulator.state.add_token(DEMO_TOKEN, user_id=demo_ids.user_id)
     clock.tick(timedelta(hours=1, seconds=1))
-    await live_of(mock_config_entry).async_refresh()
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert (
         ir.async_get(hass).async_get_issue(DOMAIN, issue_id(mock_config_entry.entry_id))
         is None
     )
-    assert value(hass, f"{demo_ids.system_id}_photovoltaic_power")
+    assert value(hass, f"{demo_ids.gateway_id}_photovoltaic_power")
 
 
 async def test_diagnostics_hold_the_last_live_payload(

@@ -171,6 +171,16 @@ class GridxLiveCoordinator(DataUpdateCoordinator[dict[str, LiveMeasurement]]):
                 LOGGER.debug("Live values of a system failed: %s", err)
                 return err
 
+    def set_history_forbidden(self, forbidden: bool) -> None:
+        """Record whether ``/historical`` answered 403; raise or clear the issue."""
+        self.history_forbidden = forbidden
+        if forbidden:
+            async_raise_live_issue(self.hass, self.config_entry)
+        elif not self._forbidden:
+            ir.async_delete_issue(
+                self.hass, DOMAIN, issue_id(self.config_entry.entry_id)
+            )
+
     def _update_issue(self, forbidden: bool, any_success: bool) -> None:
         """Raise the missing-access issue on a 403; clear it after a success."""
         if forbidden and not any_success:

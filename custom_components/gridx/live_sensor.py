@@ -29,6 +29,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .api.live import WS_PER_KWH, LiveEvStation, LiveMeasurement
 from .const import ResourceKind
 from .entity import resource_device_info
+from .identity import entity_unique_id
 from .live_coordinator import GridxLiveCoordinator, LiveSystem
 from .runtime import GridxConfigEntry
 
@@ -286,6 +287,13 @@ def async_setup_live_sensors(
     store = entry.runtime_data.store
     added: set[str] = set()
 
+    def _unique_id(system: LiveSystem, key: str) -> str:
+        # Account-scoped on the gateway, like every gridX unique id: two
+        # entries that see one system get a sensor each (identity.py).
+        return entity_unique_id(
+            store.account, ResourceKind.GATEWAY, system.gateway_id, key
+        )
+
     def _device(system: LiveSystem, appliance_id: str | None) -> DeviceInfo:
         if appliance_id and store.get(ResourceKind.APPLIANCE, appliance_id):
             return resource_device_info(store, ResourceKind.APPLIANCE, appliance_id)
@@ -300,7 +308,7 @@ def async_setup_live_sensors(
             if live is None:
                 continue
             for description in SYSTEM_SENSORS:
-                unique_id = f"{system.system_id}_{description.key}"
+                unique_id = _unique_id(system, description.key)
                 if unique_id in added or description.value_fn(live) is None:
                     continue
                 added.add(unique_id)
@@ -309,7 +317,9 @@ def async_setup_live_sensors(
             for item_description in ITEM_SENSORS:
                 for item in item_description.items_fn(live):
                     appliance = item.appliance_id
-                    unique_id = f"{system.system_id}_{appliance}_{item_description.key}"
+                    unique_id = _unique_id(
+                        system, f"{appliance}_{item_description.key}"
+                    )
                     if not appliance or unique_id in added:
                         continue
                     if item_description.value_fn(item) is None:

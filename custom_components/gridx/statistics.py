@@ -45,7 +45,7 @@ from .api.client import GridxClient
 from .api.errors import GridxApiError, GridxPermissionError
 from .api.live import MAX_INTERVAL, HistoricalPoint, Resolution
 from .const import DOMAIN, LOGGER
-from .live_coordinator import GridxLiveCoordinator, LiveSystem, async_raise_live_issue
+from .live_coordinator import GridxLiveCoordinator, LiveSystem
 
 if TYPE_CHECKING:
     from .runtime import GridxConfigEntry
@@ -119,12 +119,11 @@ class GridxStatisticsImporter:
                 try:
                     await self.async_import(system)
                 except GridxPermissionError:
-                    self.live.history_forbidden = True
-                    async_raise_live_issue(self.hass, self.entry)
+                    self.live.set_history_forbidden(True)
                 except GridxApiError as err:
                     LOGGER.warning("gridX history could not be read: %s", err)
                 else:
-                    self.live.history_forbidden = False
+                    self.live.set_history_forbidden(False)
 
     async def _last(self, stat_id: str) -> tuple[datetime, float] | None:
         """Return the start and sum of the statistic's last row."""
