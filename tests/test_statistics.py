@@ -27,7 +27,12 @@ from custom_components.gridx.statistics import (
 )
 from gridx_emulator import DemoIds, GridxEmulator
 
-from .test_live import mock_config_entry, mock_recorder_before_hass, poll  # noqa: F401
+from . import test_live
+
+# The emulator-backed entry and the recorder set-up of test_live.py.
+poll = test_live.poll
+mock_config_entry = test_live.mock_config_entry
+mock_recorder_before_hass = test_live.mock_recorder_before_hass
 
 NOON = datetime(2026, 6, 21, 11, 2, 30, tzinfo=UTC)
 HOUR = timedelta(hours=1)
