@@ -322,3 +322,27 @@ async def test_diagnostics_hold_the_last_live_payload(
     assert system["failures_in_a_row"] == 0
     assert system["last_payload"]["photovoltaic"] > 0
     assert demo_ids.system_id not in json.dumps(live)
+
+
+async def test_the_longest_pause_wins(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+) -> None:
+    """Two 429s in one poll: a shorter (or missing) Retry-After never shortens it."""
+    emulator.state.gateways["gw-2"] = Gateway(
+        id="gw-2",
+        account_id=demo_ids.account_id,
+        name="Second gridBox",
+        serial_number="S2",
+        system_id="system-2",
+    )
+    await init_integration.runtime_data.coordinator.async_refresh()
+    live = live_of(init_integration)
+    assert len(live.systems()) == 2
+    emulator.faults.add("get_live", status=429, retry_after=600)
+    emulator.faults.add("get_live", status=429)
+    await live.async_refresh()
+    assert live.paused_until == dt_util.utcnow() + timedelta(seconds=600)
+    assert live.failures == {demo_ids.system_id: 1, "system-2": 1}

@@ -138,6 +138,8 @@ class GridxLiveCoordinator(DataUpdateCoordinator[dict[str, LiveMeasurement]]):
         results = await asyncio.gather(*(self._poll(system) for system in systems))
         forbidden = False
         for system, result in zip(systems, results, strict=True):
+            if result is None:
+                continue  # not asked: a 429 paused the account meanwhile
             if isinstance(result, LiveMeasurement):
                 self.failures[system.system_id] = 0
                 self._forbidden.pop(system.system_id, None)
@@ -154,17 +156,19 @@ class GridxLiveCoordinator(DataUpdateCoordinator[dict[str, LiveMeasurement]]):
                     if result.retry_after is not None
                     else live_interval(self.config_entry).total_seconds()
                 )
-                self.paused_until = now + min(pause, MAX_PAUSE)
+                until = now + min(pause, MAX_PAUSE)
+                if self.paused_until is None or until > self.paused_until:
+                    self.paused_until = until
         self._update_issue(
             forbidden, any(system.system_id in data for system in systems)
         )
         return data
 
-    async def _poll(self, system: LiveSystem) -> LiveMeasurement | GridxApiError:
-        """Return one system's values, or the error that prevented them."""
+    async def _poll(self, system: LiveSystem) -> LiveMeasurement | GridxApiError | None:
+        """Return one system's values, the error, or None when paused."""
         async with self._semaphore:
             if self.paused_until is not None:
-                return GridxRateLimitError(429, "paused", None)
+                return None
             try:
                 return await self.client.get_live(system.system_id)
             except GridxApiError as err:
