@@ -346,3 +346,19 @@ async def test_the_longest_pause_wins(
     await live.async_refresh()
     assert live.paused_until == dt_util.utcnow() + timedelta(seconds=600)
     assert live.failures == {demo_ids.system_id: 1, "system-2": 1}
+
+
+async def test_an_unmatched_only_heat_pump_repeats_no_power(
+    hass: HomeAssistant, init_integration: MockConfigEntry, demo_ids: DemoIds
+) -> None:
+    """The aggregate shows the only heat pump's power; it gets no second sensor."""
+    gid = demo_ids.gateway_id
+    unique_ids = {
+        entry.unique_id
+        for entry in er.async_entries_for_config_entry(
+            er.async_get(hass), init_integration.entry_id
+        )
+    }
+    assert any(u.endswith(f"{gid}_heat_pump_power") for u in unique_ids)
+    assert not any(u.endswith("-heatpump_heat_pump_power") for u in unique_ids)
+    assert any(u.endswith("-heatpump_sg_ready_state") for u in unique_ids)

@@ -111,6 +111,9 @@ class GridxItemSensorEntityDescription(SensorEntityDescription):
     items_fn: Callable[[LiveMeasurement], Sequence[Any]]
     value_fn: Callable[[Any], Value]
     meter: bool = False
+    # A system sensor shows the same value when this is the only item; an
+    # unmatched only item (it would sit on the gateway too) gets no sensor.
+    repeats_aggregate: bool = False
 
 
 def _power(key: str, value_fn: Callable[[LiveMeasurement], Value], **kw: Any) -> Any:
@@ -225,6 +228,7 @@ ITEM_SENSORS: tuple[GridxItemSensorEntityDescription, ...] = (
     GridxItemSensorEntityDescription(
         key="heat_pump_power",
         translation_key="heat_pump_power",
+        repeats_aggregate=True,
         items_fn=lambda live: live.heat_pumps,
         value_fn=lambda item: item.power,
         device_class=SensorDeviceClass.POWER,
@@ -243,6 +247,7 @@ ITEM_SENSORS: tuple[GridxItemSensorEntityDescription, ...] = (
     GridxItemSensorEntityDescription(
         key="charging_station_power",
         translation_key="charging_station_power",
+        repeats_aggregate=True,
         items_fn=lambda live: live.ev_stations,
         value_fn=lambda item: item.power,
         device_class=SensorDeviceClass.POWER,
@@ -315,8 +320,15 @@ def async_setup_live_sensors(
                 device = _device(system, None)
                 new.append(_entity(coordinator, description, system, unique_id, device))
             for item_description in ITEM_SENSORS:
-                for item in item_description.items_fn(live):
+                items = item_description.items_fn(live)
+                for item in items:
                     appliance = item.appliance_id
+                    if (
+                        item_description.repeats_aggregate
+                        and len(items) == 1
+                        and not store.get(ResourceKind.APPLIANCE, appliance or "")
+                    ):
+                        continue
                     unique_id = _unique_id(
                         system, f"{appliance}_{item_description.key}"
                     )
