@@ -21,6 +21,7 @@ from aiohttp import web
 from ._protocol import SUBSCRIBABLE_EVENT_TYPES, EventType
 from .delivery import DeliveryResult
 from .faults import Fault, FaultInjector
+from .live import LiveSimulator
 from .state import EmulatorState, Rule, Subscription, User, new_id, new_webhook_secret
 
 _LOGGER = logging.getLogger(__name__)
@@ -164,6 +165,10 @@ class ApiBackend(Protocol):
     @property
     def faults(self) -> FaultInjector:
         """The faults to inject into the next requests."""
+
+    @property
+    def live(self) -> LiveSimulator:
+        """The live and historical measurements of the systems."""
 
     def state_changed(self) -> None:
         """Persist the state after a change."""
