@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass, field
+from datetime import timedelta
 import logging
 import re
 from typing import Any
@@ -17,7 +18,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -41,6 +42,11 @@ from custom_components.gridx.const import (
     CONF_WEBHOOK_URL,
     DEFAULT_EVENT_TYPES,
     DOMAIN,
+)
+from custom_components.gridx.live_coordinator import (
+    CONF_LIVE_INTERVAL,
+    DEFAULT_LIVE_INTERVAL,
+    live_interval,
 )
 from gridx_emulator import DemoIds, EmulatorState, GridxEmulator
 
@@ -892,8 +898,9 @@ async def test_options_subscription(
     [subscription] = emulator.state.subscriptions.values()
     result = await hass.config_entries.options.async_init(flow_entry.entry_id)
     assert result["step_id"] == "init"
-    [key] = result["data_schema"].schema
+    key, interval = result["data_schema"].schema
     assert key.default() == FEW_TYPES
+    assert interval.default() == DEFAULT_LIVE_INTERVAL
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_EVENT_TYPES: []}
@@ -911,7 +918,10 @@ async def test_options_subscription(
         result["flow_id"], {CONF_EVENT_TYPES: ["ev/plugged"]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert flow_entry.options == {CONF_EVENT_TYPES: ["ev/plugged"]}
+    assert flow_entry.options == {
+        CONF_EVENT_TYPES: ["ev/plugged"],
+        CONF_LIVE_INTERVAL: DEFAULT_LIVE_INTERVAL,
+    }
     assert list(emulator.state.subscriptions) == [subscription.id]
     assert subscription.event_types == ["ev/plugged"]
 
@@ -961,11 +971,19 @@ async def test_options_without_url(
     )
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    [key] = result["data_schema"].schema
+    key, _ = result["data_schema"].schema
     assert key.default() == list(DEFAULT_EVENT_TYPES)
+    # The live poll interval is bounded to 30-300 s.
+    for seconds in (10, 600):
+        with pytest.raises(InvalidData):
+            await hass.config_entries.options.async_configure(
+                result["flow_id"],
+                {CONF_EVENT_TYPES: FEW_TYPES, CONF_LIVE_INTERVAL: seconds},
+            )
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
+        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES, CONF_LIVE_INTERVAL: 120}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_EVENT_TYPES: FEW_TYPES}
+    assert entry.options == {CONF_EVENT_TYPES: FEW_TYPES, CONF_LIVE_INTERVAL: 120}
+    assert live_interval(entry) == timedelta(seconds=120)
     assert emulator.state.subscriptions == {}

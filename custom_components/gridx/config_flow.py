@@ -23,6 +23,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -56,6 +59,12 @@ from .const import (
     METHOD_RULES,
     REGISTRATION_METHODS,
 )
+from .live_coordinator import (
+    CONF_LIVE_INTERVAL,
+    MAX_LIVE_INTERVAL,
+    MIN_LIVE_INTERVAL,
+    live_interval,
+)
 from .manager import async_check_later
 from .reconcile import RemoteRegistration, async_delete_remote, async_reconcile
 from .registration import (
@@ -68,6 +77,15 @@ from .registration import (
 )
 
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+LIVE_INTERVAL_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=MIN_LIVE_INTERVAL,
+        max=MAX_LIVE_INTERVAL,
+        step=10,
+        unit_of_measurement="s",
+        mode=NumberSelectorMode.BOX,
+    )
+)
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 EVENT_TYPES_SELECTOR = SelectSelector(
     SelectSelectorConfig(
@@ -516,7 +534,7 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class GridxOptionsFlow(OptionsFlowWithReload):
-    """Change the event types and update the gridX registration to match."""
+    """Change the event types (updating gridX to match) and the live interval."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -529,15 +547,26 @@ class GridxOptionsFlow(OptionsFlowWithReload):
             if not event_types:
                 errors[CONF_EVENT_TYPES] = "no_event_types"
             elif (error := await self._async_update_remote(event_types)) is None:
-                return self.async_create_entry(data={CONF_EVENT_TYPES: event_types})
+                return self.async_create_entry(
+                    data={
+                        CONF_EVENT_TYPES: event_types,
+                        CONF_LIVE_INTERVAL: int(user_input[CONF_LIVE_INTERVAL]),
+                    }
+                )
             else:
                 errors["base"] = error
         current = list(entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES))
+        interval = int(live_interval(entry).total_seconds())
+        schema = _event_types_schema(current).extend(
+            {
+                probatio.Required(
+                    CONF_LIVE_INTERVAL, default=interval
+                ): LIVE_INTERVAL_SELECTOR
+            }
+        )
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(
-                _event_types_schema(current), user_input
-            ),
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
         )
 
