@@ -558,11 +558,7 @@ class GridxOptionsFlow(OptionsFlowWithReload):
         current = list(entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES))
         interval = int(live_interval(entry).total_seconds())
         schema = _event_types_schema(current).extend(
-            {
-                probatio.Required(
-                    CONF_LIVE_INTERVAL, default=interval
-                ): LIVE_INTERVAL_SELECTOR
-            }
+            {vol.Required(CONF_LIVE_INTERVAL, default=interval): LIVE_INTERVAL_SELECTOR}
         )
         return self.async_show_form(
             step_id="init",
