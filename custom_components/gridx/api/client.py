@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import aiohttp
 
+from .auth import StaticToken, TokenSource
 from .errors import (
     GridxAuthError,
     GridxConnectionError,
@@ -51,9 +52,6 @@ DEFAULT_BASE_URL: Final = "https://api.gridx.de"
 DEFAULT_REQUEST_TIMEOUT: Final = 10.0
 ACCEPT: Final = "application/vnd.gridx.v2+json"
 CONTENT_TYPE_JSON: Final = "application/json"
-# gridX API tokens (personal `gxp_`, organizational `gxo_`) are sent as
-# `Token <t>`; anything else is taken for a XENON JWT and sent as `Bearer`.
-API_TOKEN_PREFIXES: Final = ("gxp_", "gxo_")
 _BAD_CREDENTIALS: Final = "bad credentials"
 _MAX_MESSAGE_LENGTH: Final = 300
 # The longest Retry-After honoured, in seconds: a hostile or broken answer
@@ -133,30 +131,36 @@ def _decode(raw: bytes, method: str, path: str) -> Any:
 
 
 class GridxClient:
-    """Talk to the gridX REST API with one token.
+    """Talk to the gridX REST API with one token source.
 
-    The token is kept in a private attribute that is not part of the repr.
+    ``token`` is an API token or JWT (`StaticToken`: ``gxp_``/``gxo_`` go as
+    ``Token``, anything else as ``Bearer``) or a `TokenSource` such as a
+    portal session. Neither is part of the repr. After a 401 a source that
+    can renew its credentials gets one retry of the request.
     """
 
     def __init__(
         self,
-        token: str,
+        token: str | TokenSource,
         session: aiohttp.ClientSession,
         *,
         base_url: str = DEFAULT_BASE_URL,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
-        """Store the session, token, base URL and per-request timeout."""
+        """Store the session, token source, base URL and per-request timeout."""
         self._session = session
-        self._token = token
+        self._auth = StaticToken(token) if isinstance(token, str) else token
         self._base_url = base_url.rstrip("/")
         self._request_timeout = request_timeout
-        scheme = "Token" if token.startswith(API_TOKEN_PREFIXES) else "Bearer"
-        self._authorization = f"{scheme} {token}"
 
     def __repr__(self) -> str:
         """Return a repr that names the API but never the token."""
         return f"GridxClient(base_url={self._base_url!r})"
+
+    @property
+    def token_source(self) -> TokenSource:
+        """Return where the Authorization header comes from."""
+        return self._auth
 
     @property
     def base_url(self) -> str:
@@ -167,7 +171,7 @@ class GridxClient:
 
     def _redact(self, text: str, secrets: Sequence[str]) -> str:
         """Blank out the token and the given secrets from ``text``."""
-        for secret in (self._token, *secrets):
+        for secret in (*self._auth.secrets, *secrets):
             if secret:
                 text = text.replace(secret, _REDACTED)
         return text
@@ -184,8 +188,29 @@ class GridxClient:
 
         ``secrets`` are values of the request body that must never be echoed
         into an error message. Raises a GridxApiError subclass on failure.
+        A 401 is retried once when the token source renewed its credentials.
         """
-        headers = {"Authorization": self._authorization, "Accept": ACCEPT}
+        authorization = await self._auth.async_authorization()
+        try:
+            return await self._send(method, path, authorization, body, secrets)
+        except GridxAuthError as err:
+            if err.status != 401 or not await self._auth.async_unauthorized(
+                authorization
+            ):
+                raise
+        authorization = await self._auth.async_authorization()
+        return await self._send(method, path, authorization, body, secrets)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        authorization: str,
+        body: Mapping[str, Any] | None,
+        secrets: Sequence[str],
+    ) -> tuple[int, bytes]:
+        """Send one request with ``authorization``; see `_request`."""
+        headers = {"Authorization": authorization, "Accept": ACCEPT}
         data: bytes | None = None
         if body is not None:
             headers["Content-Type"] = CONTENT_TYPE_JSON

@@ -68,3 +68,43 @@ class GridxRateLimitError(GridxStatusError):
 
 class GridxServerError(GridxStatusError):
     """The API failed on its side (5xx)."""
+
+
+# -- the portal login (Auth0 token endpoint, gridx-live-facts §1.1) ------------
+
+
+class GridxInvalidCredentialsError(GridxAuthError):
+    """The portal refused the e-mail and password (or a revoked session).
+
+    Nothing is retried with these credentials: the user must enter new ones.
+    """
+
+
+class GridxMfaRequiredError(GridxAuthError):
+    """The account has multi-factor authentication; this login cannot do it."""
+
+
+class GridxTooManyAttemptsError(GridxRateLimitError):
+    """The portal throttles or blocked the login (429, ``too_many_attempts``).
+
+    Also raised without asking the portal while the session holds back a
+    password login (at most one per 60 s, longer after a refusal):
+    ``retry_after`` says for how long. ``locked`` is True when the portal
+    said the account is blocked (it may need the e-mail unlock link).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        retry_after: float | None,
+        *,
+        locked: bool = False,
+    ) -> None:
+        """Store whether the account itself is blocked."""
+        super().__init__(status, message, retry_after)
+        self.locked = locked
+
+
+class GridxPortalUnreachableError(GridxConnectionError):
+    """The portal's token endpoint did not answer usefully (network, 5xx)."""
