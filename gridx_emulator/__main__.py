@@ -2,7 +2,8 @@
 
 Starts the emulator on 127.0.0.1 (unless ``--host`` says otherwise), seeds a
 demo account for the token when the state is new, prints the base URL and
-the token to paste into Home Assistant, and runs until SIGINT or SIGTERM.
+the token to paste into Home Assistant (and a demo portal login), and runs
+until SIGINT or SIGTERM.
 ``--fleet 200x9`` adds a second, big account (200 gateways with 9 appliances
 each) for the token ``--fleet-token`` (default ``fleet``), for scaling tests.
 """
@@ -20,6 +21,7 @@ import signal
 import sys
 from typing import Any
 
+from .auth0 import DEMO_PORTAL_EMAIL, DEMO_PORTAL_PASSWORD
 from .emulator import GridxEmulator
 from .fleet import parse_fleet
 from .scenario import DemoScenario
@@ -147,6 +149,8 @@ async def run(
         )
     demo = state.demo
     assert demo is not None  # noqa: S101 - seeded just above
+    # Portal logins live in memory: seeded on every start.
+    emulator.auth0.seed_demo_portal(demo.user_id)
     stop = stop_event if stop_event is not None else asyncio.Event()
     base_url = await emulator.start(host, port)
     loop = asyncio.get_running_loop()
@@ -167,6 +171,11 @@ async def run(
         print(f"  API token:  {token}", flush=True)
         print(f"  account ID: {demo.account_id}", flush=True)
         print(f"  user ID:    {demo.user_id}", flush=True)
+        print(
+            f"  portal login (E.ON Home Manager): {DEMO_PORTAL_EMAIL} / "
+            f"{DEMO_PORTAL_PASSWORD}",
+            flush=True,
+        )
         if fleet is not None:
             print(
                 f"  fleet:      {fleet[0]} gateways x {fleet[1]} appliances,"

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from ._protocol import SUBSCRIBABLE_EVENT_TYPES, EventType
+from .auth0 import Auth0Emulator
 from .delivery import DeliveryResult
 from .faults import Fault, FaultInjector
 from .live import LiveSimulator
@@ -62,6 +63,7 @@ class Caller:
 
     token: str
     user: User
+    policies: frozenset[str] = frozenset()
 
 
 def json_response(
@@ -170,6 +172,10 @@ class ApiBackend(Protocol):
     def live(self) -> LiveSimulator:
         """The live and historical measurements of the systems."""
 
+    @property
+    def auth0(self) -> Auth0Emulator:
+        """The portal login: which portal bearers the API accepts."""
+
     def state_changed(self) -> None:
         """Persist the state after a change."""
 
@@ -250,8 +256,7 @@ class GridxApi:
         if webhooks_api and not self._emulator.state.webhooks_api_enabled:
             raise NOT_FOUND
         caller = self._authenticate(request)
-        token = self._emulator.state.tokens[caller.token]
-        if policy not in token.policies:
+        if policy not in caller.policies:
             raise ApiError(403, "Forbidden", [f"missing policy {policy}"])
         account_id = request.match_info.get("account_id")
         if account_id is not None and account_id != caller.user.account_id:
@@ -266,7 +271,8 @@ class GridxApi:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
         value = value.strip()
         state = self._emulator.state
-        token = state.tokens.get(value)
+        # An API token, or a bearer from the Auth0 emulator (portal login).
+        token = state.tokens.get(value) or self._emulator.auth0.api_token(value)
         if scheme.lower() not in ("token", "bearer") or token is None:
             raise ApiError(401, "Unauthorized")
         if token.bad_credentials:
@@ -274,7 +280,7 @@ class GridxApi:
         user = state.users.get(token.user_id)
         if user is None:
             raise ApiError(401, "Unauthorized")
-        return Caller(token=value, user=user)
+        return Caller(token=value, user=user, policies=frozenset(token.policies))
 
     def _subscription(self, request: web.Request) -> Subscription:
         """Return the subscription in the path, or raise 404."""

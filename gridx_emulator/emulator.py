@@ -20,6 +20,7 @@ from yarl import URL
 
 from ._protocol import SUBSCRIBABLE_EVENT_TYPES, EventType, sign
 from .app import GridxApi
+from .auth0 import Auth0Emulator
 from .delivery import DeliveryResult, post_with_retries
 from .events import make_event, ping_data
 from .faults import FaultInjector
@@ -79,6 +80,8 @@ class GridxEmulator:
         self.faults = FaultInjector()
         # Live and historical measurements of the systems (gridx_emulator.live).
         self.live = LiveSimulator(self)
+        # The portal login (Auth0 stand-in), served on the same port.
+        self.auth0 = Auth0Emulator()
         self.retry_base_delay = retry_base_delay
         self.delivery_timeout = delivery_timeout
         self.state_path = None if state_path is None else Path(state_path)
@@ -94,8 +97,10 @@ class GridxEmulator:
         """Serve the API on ``host:port`` (0 = any free port); return the base URL."""
         if self._runner is not None:
             raise RuntimeError("emulator already started")
+        app = GridxApi(self).build_app()
+        self.auth0.add_routes(app)
         runner = web.AppRunner(
-            GridxApi(self).build_app(),
+            app,
             handle_signals=False,
             access_log=None,
             shutdown_timeout=SHUTDOWN_TIMEOUT,
