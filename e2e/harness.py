@@ -163,6 +163,9 @@ class Stack:
     ha_port: int = field(default_factory=free_port)
     emulator_port: int = field(default_factory=free_port)
     gridx_token: str = "gxp_e2e_token"
+    # Keep the emulator's state in a file (it then survives a restart).
+    emulator_state: bool = False
+    portal_password: str | None = None
     access_token: str = ""
     hass: Process | None = None
     emulator: Process | None = None
@@ -255,9 +258,34 @@ class Stack:
                 "7",
                 "--retry-base-delay",
                 "0.2",
+                *self._emulator_options(),
             ],
             self.workdir / "emulator.log",
         )
+        self.emulator.start()
+        self._wait_emulator()
+
+    def _emulator_options(self) -> list[str]:
+        options: list[str] = []
+        if self.emulator_state:
+            options += ["--state", str(self.workdir / "emulator-state.json")]
+        if self.portal_password is not None:
+            options += ["--portal-password", self.portal_password]
+        return options
+
+    def restart_emulator(self, *, portal_password: str) -> None:
+        """Restart the emulator with a new demo portal password.
+
+        Its refresh tokens and bearers live in memory: they are gone, as if
+        the password had been changed at the portal (which revokes them).
+        """
+        assert self.emulator is not None
+        self.emulator.stop()
+        options = self._emulator_options()
+        self.portal_password = portal_password
+        args = self.emulator.args
+        self.emulator.args = args[: len(args) - len(options)] + self._emulator_options()
+        self.emulator.log = self.workdir / "emulator-restarted.log"
         self.emulator.start()
         self._wait_emulator()
 
@@ -311,7 +339,8 @@ class Stack:
     def add_integration(self) -> dict[str, Any]:
         """Add gridX the way the UI does; return the final flow result.
 
-        Token and API base (the emulator) in the user step, with the
+        "API token" in the first step's menu; token and API base (the
+        emulator) in the token step, with the
         "Advanced" section opened; then the default event types.
         """
         flow = self.api(
@@ -319,8 +348,14 @@ class Stack:
             "/api/config/config_entries/flow",
             {"handler": "gridx", "show_advanced_options": True},
         )
-        assert flow["type"] == "form", flow
+        assert flow["type"] == "menu", flow
         assert flow["step_id"] == "user", flow
+        flow = self.api(
+            "POST",
+            f"/api/config/config_entries/flow/{flow['flow_id']}",
+            {"next_step_id": "token"},
+        )
+        assert flow["step_id"] == "token", flow
         flow = self.api(
             "POST",
             f"/api/config/config_entries/flow/{flow['flow_id']}",

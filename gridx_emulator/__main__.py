@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--token", default=DEMO_TOKEN, help="API token of the demo user"
     )
     parser.add_argument(
+        "--portal-password",
+        default=DEMO_PORTAL_PASSWORD,
+        help="password of the demo portal logins (default %(default)s)",
+    )
+    parser.add_argument(
         "--state",
         type=Path,
         default=None,
@@ -119,6 +124,7 @@ async def run(
     host: str = "127.0.0.1",
     port: int = DEFAULT_PORT,
     token: str = DEMO_TOKEN,
+    portal_password: str = DEMO_PORTAL_PASSWORD,
     state_path: Path | None = None,
     scenario: bool = False,
     interval: float = 5.0,
@@ -150,7 +156,7 @@ async def run(
     demo = state.demo
     assert demo is not None  # noqa: S101 - seeded just above
     # Portal logins live in memory: seeded on every start.
-    emulator.auth0.seed_demo_portal(demo.user_id)
+    emulator.auth0.seed_demo_portal(demo.user_id, password=portal_password)
     stop = stop_event if stop_event is not None else asyncio.Event()
     base_url = await emulator.start(host, port)
     loop = asyncio.get_running_loop()
@@ -173,7 +179,7 @@ async def run(
         print(f"  user ID:    {demo.user_id}", flush=True)
         print(
             f"  portal login (E.ON Home Manager): {DEMO_PORTAL_EMAIL} / "
-            f"{DEMO_PORTAL_PASSWORD}",
+            f"{portal_password}",
             flush=True,
         )
         if fleet is not None:
@@ -218,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                 host=args.host,
                 port=args.port,
                 token=args.token,
+                portal_password=args.portal_password,
                 state_path=args.state,
                 scenario=args.scenario,
                 interval=args.interval,

@@ -119,6 +119,9 @@ class Auth0Emulator:
     access_token_lifetime: float = ACCESS_TOKEN_LIFETIME
     id_token_lifetime: float = ID_TOKEN_LIFETIME
     max_failed_logins: int = MAX_FAILED_LOGINS
+    # False: no refresh tokens even with offline_access (not documented
+    # whether gridX issues them; clients must cope without).
+    issue_refresh_tokens: bool = True
     legacy_only_clients: set[str] = field(default_factory=set)
     users: dict[tuple[str, str], PortalUser] = field(default_factory=dict)
     # Every grant request, password left out, oldest first (tests read it).
@@ -187,13 +190,15 @@ class Auth0Emulator:
         fault = Fault(status=status, drop=drop, body=body, retry_after=retry_after)
         self._faults.extend([fault] * count)
 
-    def seed_demo_portal(self, user_id: str) -> PortalUser:
+    def seed_demo_portal(
+        self, user_id: str, *, password: str = DEMO_PORTAL_PASSWORD
+    ) -> PortalUser:
         """Add the demo homeowner (E.ON Home, no push) and an MFA user.
 
-        Both log in with `DEMO_PORTAL_PASSWORD` as the gridX user ``user_id``.
+        Both log in with ``password`` as the gridX user ``user_id``.
         """
-        self.add_user(DEMO_MFA_EMAIL, DEMO_PORTAL_PASSWORD, user_id=user_id, mfa=True)
-        return self.add_user(DEMO_PORTAL_EMAIL, DEMO_PORTAL_PASSWORD, user_id=user_id)
+        self.add_user(DEMO_MFA_EMAIL, password, user_id=user_id, mfa=True)
+        return self.add_user(DEMO_PORTAL_EMAIL, password, user_id=user_id)
 
     # -- the REST API's view ---------------------------------------------------
 
@@ -360,7 +365,7 @@ class Auth0Emulator:
             "expires_in": int(self.access_token_lifetime),
             "token_type": "Bearer",
         }
-        if "offline_access" in scope.split():
+        if self.issue_refresh_tokens and "offline_access" in scope.split():
             refresh = secrets.token_urlsafe(32)
             self._refresh[refresh] = _RefreshToken(
                 user=user,

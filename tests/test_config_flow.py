@@ -97,6 +97,18 @@ def user_input(
     }
 
 
+async def start_token_flow(hass: HomeAssistant) -> ConfigFlowResult:
+    """Open the flow and pick "API token" from the first step's menu."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["token", "portal"]
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "token"}
+    )
+
+
 async def async_create_entry(
     hass: HomeAssistant,
     emulator: GridxEmulator,
@@ -105,9 +117,7 @@ async def async_create_entry(
     event_types: list[str] | None = None,
 ) -> ConfigEntry:
     """Run the whole user flow against the emulator; return the new entry."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, method=method)
     )
@@ -223,11 +233,9 @@ async def test_user_flow_subscription(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A token and the defaults create a subscription and the entry."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "token"
     assert result["errors"] == {}
 
     result = await hass.config_entries.flow.async_configure(
@@ -315,9 +323,7 @@ async def test_user_flow_subscription_chosen_no_fallback(
 ) -> None:
     """Asking for the Subscription API never falls back to rules."""
     emulator.state.webhooks_api_enabled = False
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, method="subscription")
     )
@@ -372,14 +378,12 @@ async def test_user_errors_recover(
     )
     if fault is not None:
         _fault_get_user(emulator, **fault)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, token=token)
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "token"
     assert result["errors"] == {"base": error}
 
     result = await hass.config_entries.flow.async_configure(
@@ -397,9 +401,7 @@ async def test_user_unknown_error_recovers(
     hass: HomeAssistant, emulator: GridxEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An unexpected exception is logged and shown as unknown."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     with patch.object(GridxClient, "get_user", side_effect=RuntimeError("boom")):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], user_input(emulator)
@@ -429,9 +431,7 @@ async def test_item21_user_invalid_api_base(
     hass: HomeAssistant, emulator: GridxEmulator, api_base: str
 ) -> None:
     """A malformed API base is refused before any request."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, api_base=api_base)
     )
@@ -452,9 +452,7 @@ async def test_user_no_url(
     """Without an external URL the flow says what to do, then recovers."""
     assert await async_setup_component(hass, "webhook", {})
     client = await hass_client_no_auth()
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )
@@ -473,9 +471,7 @@ async def test_user_https_required(
     hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
 ) -> None:
     """The real gridX API refuses plain http; only another API base allows it."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     user = GridxUser(id=demo_ids.user_id, account_id=demo_ids.account_id)
     with patch.object(GridxClient, "get_user", return_value=user):
         result = await hass.config_entries.flow.async_configure(
@@ -496,9 +492,7 @@ async def test_user_already_configured(
 ) -> None:
     """The same gridX account cannot be added twice."""
     MockConfigEntry(domain=DOMAIN, unique_id=demo_ids.account_id).add_to_hass(hass)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )
@@ -515,9 +509,7 @@ async def test_event_types_required(
     hass: HomeAssistant, emulator: GridxEmulator
 ) -> None:
     """An empty selection is refused; defaults are every subscribable type."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )
@@ -563,9 +555,7 @@ async def test_register_errors_roll_back_and_recover(
 ) -> None:
     """A failed registration step leaves nothing at gridX; a retry works."""
     emulator.state.webhooks_api_enabled = api_enabled
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )
@@ -596,9 +586,7 @@ async def test_register_missing_permissions(
     emulator.add_token(
         "read-only", user_id=demo_ids.user_id, policies={"ReadUser", "WebhooksRead"}
     )
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, token="read-only")
     )
@@ -621,9 +609,7 @@ async def test_register_unknown_error(
     hass: HomeAssistant, emulator: GridxEmulator
 ) -> None:
     """An unexpected exception while registering shows unknown."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )

@@ -1444,6 +1444,7 @@ def test_cli_main_passes_arguments(
         "host": "127.0.0.1",
         "port": 0,
         "token": "tok",
+        "portal_password": "demo-password",
         "state_path": tmp_path / "s.json",
         "scenario": True,
         "interval": 2.5,

@@ -3,7 +3,7 @@
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigEntry
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
@@ -33,6 +33,7 @@ from .test_config_flow import (
     ha_client,  # noqa: F401 - a fixture
     second_emulator,  # noqa: F401 - a fixture
     start_flow,
+    start_token_flow,
     user_input,
 )
 from .test_registration import make_entry, our_url
@@ -53,9 +54,7 @@ async def loaded_entries(hass: HomeAssistant) -> AsyncGenerator[list[ConfigEntry
 
 async def start_registering(hass: HomeAssistant, emulator: GridxEmulator) -> str:
     """Run the user step; return the flow id at the event types step."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )

@@ -3,7 +3,7 @@
 from functools import partial
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_API_TOKEN, Platform
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -15,6 +15,7 @@ from .api.event_types import EventType
 from .api.models import GridxEvent
 from .const import (
     CONF_API_BASE,
+    CONF_POLL_ONLY,
     CONF_SECRETS,
     DOMAIN,
     ENTRY_MINOR_VERSION,
@@ -26,6 +27,7 @@ from .live_setup import async_start_live
 from .manager import GridxRegistration
 from .migration import account_of, async_migrate_registries
 from .orphans import async_remove_registration, async_setup_orphans
+from .portal import async_remove_push_issue, async_update_push_issue, token_source
 from .runtime import GridxConfigEntry, GridxRuntimeData
 from .store import GridxStore, async_remove_store
 from .webhook_router import (
@@ -57,7 +59,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
     async_add_route(hass, entry)
     entry.async_on_unload(partial(async_stop_delivery, hass, entry))
     client = GridxClient(
-        entry.data[CONF_API_TOKEN],
+        token_source(hass, entry, watch=True),
         async_get_clientsession(hass),
         base_url=entry.data.get(CONF_API_BASE, DEFAULT_BASE_URL),
     )
@@ -73,10 +75,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
 
     # Make gridX hold a registration for our URL (its ping is answered once
     # delivery is on below). Runs in a task, retries by itself and never
-    # fails the setup.
-    registration = GridxRegistration(hass, entry, client)
-    entry.runtime_data.registration = registration
-    registration.async_start()
+    # fails the setup. An account without push (portal login without
+    # webhook permissions) only polls.
+    if not async_update_push_issue(hass, entry):
+        registration = GridxRegistration(hass, entry, client)
+        entry.runtime_data.registration = registration
+        registration.async_start()
 
     @callback
     def _refresh_on_new_gateway(event: GridxEvent) -> None:
@@ -136,7 +140,9 @@ async def async_remove_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> No
     """Delete the gridX registration and the cloudhook of a removed entry."""
     async_remove_route(hass, entry)
     await async_remove_store(hass, entry.entry_id)
-    await async_remove_registration(hass, entry)
+    async_remove_push_issue(hass, entry.entry_id)
+    if not entry.data.get(CONF_POLL_ONLY):
+        await async_remove_registration(hass, entry)
 
 
 async def async_remove_config_entry_device(

@@ -1,11 +1,12 @@
-"""Config flow for gridX: token, event types, then the gridX registration.
+"""Config flow for gridX: token or portal sign-in, event types, registration.
 
-The user pastes a token; the flow reads ``GET /user`` (the account is the
-unique ID), finds the URL gridX can post to, lets the user pick event types
-and creates the registration at gridX (Subscription API, or notification
-rules) before the entry exists. Reauth asks for a token of the same account;
-reconfigure changes the token or the API base and re-registers; the options
-flow changes the event types and updates the registration as a diff.
+The first step is a menu: an API token (below) or a homeowner's portal
+account (`config_flow_portal`). With a token the flow reads ``GET /user``
+(the account is the unique ID), finds the URL gridX can post to, lets the
+user pick event types and creates the registration at gridX (Subscription
+API, or notification rules) before the entry exists. Reauth asks for a
+token of the same account; reconfigure changes the token or the API base
+and re-registers; the options flow updates the registration as a diff.
 """
 
 from collections.abc import Mapping
@@ -14,7 +15,6 @@ from typing import Any
 from homeassistant.components.webhook import async_generate_id
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
@@ -37,9 +37,11 @@ import voluptuous as vol
 from yarl import URL
 
 from . import nabucasa
+from .api.auth import TokenSource
 from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.errors import GridxApiError, GridxAuthError, GridxPermissionError
 from .api.resources import GridxUser
+from .config_flow_portal import GridxPortalFlow
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_ADVANCED,
@@ -66,6 +68,7 @@ from .live_coordinator import (
     live_interval,
 )
 from .manager import async_check_later
+from .portal import entry_client, is_portal_entry
 from .reconcile import RemoteRegistration, async_delete_remote, async_reconcile
 from .registration import (
     WebhookTarget,
@@ -162,7 +165,9 @@ def _error_key(err: Exception) -> str:
     return "unknown"
 
 
-def _client(hass: HomeAssistant, token: str, api_base: str) -> GridxClient:
+def _client(
+    hass: HomeAssistant, token: str | TokenSource, api_base: str
+) -> GridxClient:
     """Return a client on Home Assistant's shared session."""
     return GridxClient(token, async_get_clientsession(hass), base_url=api_base)
 
@@ -235,7 +240,7 @@ async def _async_clean_up(
         await nabucasa.async_delete_cloudhook(hass, cloudhook_of)
 
 
-class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
+class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
     """Handle a config flow for gridX."""
 
     VERSION = 1
@@ -247,7 +252,9 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def __init__(self) -> None:
         """Start with nothing known."""
-        self._token = ""
+        self._token: str | TokenSource = ""
+        self._credentials: dict[str, Any] = {}  # the token, or the portal login
+        self._title = "gridX"
         self._api_base = DEFAULT_BASE_URL
         self._method = METHOD_AUTOMATIC
         self._webhook_id = async_generate_id()
@@ -280,6 +287,12 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
+        """Ask how to sign in: API token or portal account."""
+        return self.async_show_menu(step_id="user", menu_options=["token", "portal"])
+
+    async def async_step_token(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Ask for the token (and, folded away, the API base and method)."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -305,12 +318,13 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
                         if self._target.cloudhook_url is not None:
                             self._cloudhook_of = self._webhook_id
                         self._token = token
+                        self._credentials = {CONF_API_TOKEN: token}
                         self._api_base = api_base
                         self._method = advanced[CONF_REGISTRATION_METHOD]
                         self._user = result
                         return await self.async_step_event_types()
         return self.async_show_form(
-            step_id="user",
+            step_id="token",
             data_schema=self.add_suggested_values_to_schema(
                 STEP_USER_SCHEMA, user_input
             ),
@@ -355,7 +369,7 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
                     self._clean_up = self._cloudhook_of = None
                     data: dict[str, Any] = {
                         CONF_WEBHOOK_ID: self._webhook_id,
-                        CONF_API_TOKEN: self._token,
+                        **self._credentials,
                         CONF_API_BASE: self._api_base,
                         CONF_ACCOUNT_ID: self._user.account_id,
                         CONF_USER_ID: self._user.id,
@@ -366,7 +380,7 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
                     if self._target.cloudhook_url is not None:
                         data[CONF_CLOUDHOOK_URL] = self._target.cloudhook_url
                     return self.async_create_entry(
-                        title="gridX",
+                        title=self._title,
                         data=data,
                         options={CONF_EVENT_TYPES: event_types},
                     )
@@ -381,7 +395,9 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """Start a reauth: gridX rejected the token."""
+        """Start a reauth: gridX rejected the token (or the portal login)."""
+        if is_portal_entry(entry_data):
+            return await self.async_step_reauth_portal()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -423,6 +439,8 @@ class GridxConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change the token and/or the API base, then re-register."""
         entry = self._get_reconfigure_entry()
+        if is_portal_entry(entry.data):
+            return await self.async_step_reconfigure_portal()
         old_base: str = entry.data.get(CONF_API_BASE, DEFAULT_BASE_URL)
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -597,11 +615,7 @@ class GridxOptionsFlow(OptionsFlowWithReload):
         data = self.config_entry.data
         return await _async_register(
             self.hass,
-            _client(
-                self.hass,
-                data[CONF_API_TOKEN],
-                data.get(CONF_API_BASE, DEFAULT_BASE_URL),
-            ),
+            entry_client(self.hass, self.config_entry),
             GridxUser(id=data[CONF_USER_ID], account_id=data[CONF_ACCOUNT_ID]),
             WebhookTarget(url),
             event_types,

@@ -35,6 +35,18 @@ CONF_SECRET_SINCE: Final = "secret_since"  # noqa: S105 - a key name
 # The collapsible "advanced" section of the user step.
 CONF_ADVANCED: Final = "advanced"
 
+# The portal sign-in (homeowners): which login an entry uses, and what a
+# portal entry stores next to the e-mail and password (CONF_EMAIL,
+# CONF_PASSWORD). Entries without CONF_AUTH_TYPE use an API token.
+CONF_AUTH_TYPE: Final = "auth_type"
+AUTH_TYPE_PORTAL: Final = "portal"
+CONF_PORTAL: Final = "portal"
+CONF_AUTH_BASE: Final = "auth_base"
+CONF_REFRESH_TOKEN: Final = "refresh_token"  # noqa: S105 - a key name
+# True when the account may use neither webhooks nor rules: polling only.
+CONF_POLL_ONLY: Final = "poll_only"
+ISSUE_PUSH_UNAVAILABLE: Final = "push_unavailable"
+
 # Registration methods: what the user asks for, and (stored) what is used.
 METHOD_AUTOMATIC: Final = "automatic"
 METHOD_SUBSCRIPTION: Final = "subscription"

@@ -3,13 +3,14 @@
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_API_TOKEN
+from homeassistant.const import CONF_API_TOKEN, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_CLOUDHOOK_URL,
     CONF_PREVIOUS_URLS,
+    CONF_REFRESH_TOKEN,
     CONF_SECRETS,
     CONF_USER_ID,
     CONF_WEBHOOK_ID,
@@ -20,6 +21,8 @@ from .runtime import GridxConfigEntry
 
 TO_REDACT = {
     CONF_API_TOKEN,
+    CONF_PASSWORD,
+    CONF_REFRESH_TOKEN,
     CONF_SECRETS,
     CONF_WEBHOOK_ID,
     CONF_WEBHOOK_URL,

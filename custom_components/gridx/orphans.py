@@ -16,7 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_API_TOKEN, EVENT_HOMEASSISTANT_STOP
+from homeassistant.const import (
+    CONF_API_TOKEN,
+    CONF_EMAIL,
+    CONF_PASSWORD,
+    EVENT_HOMEASSISTANT_STOP,
+)
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -30,8 +35,12 @@ from .api.errors import GridxApiError
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_API_BASE,
+    CONF_AUTH_BASE,
+    CONF_AUTH_TYPE,
     CONF_CLOUDHOOK_URL,
+    CONF_PORTAL,
     CONF_PREVIOUS_URLS,
+    CONF_REFRESH_TOKEN,
     CONF_REGISTRATION_METHOD,
     CONF_RULE_IDS,
     CONF_SUBSCRIPTION_ID,
@@ -42,6 +51,7 @@ from .const import (
     LOGGER,
     METHOD_RULES,
 )
+from .portal import data_token_source, record_refresh
 from .reconcile import TRANSIENT_ERRORS, async_delete_remote
 from .registration import ISSUE_UNREACHABLE, URL_ISSUE_REASONS, issue_id
 
@@ -57,6 +67,13 @@ ISSUE_ORPHANED: Final = "orphaned_registration"
 # config entry stores it, in a private file).
 _KEPT_KEYS: Final = (
     CONF_API_TOKEN,
+    # A portal login's credentials (see `portal.data_token_source`).
+    CONF_AUTH_TYPE,
+    CONF_PORTAL,
+    CONF_EMAIL,
+    CONF_PASSWORD,
+    CONF_AUTH_BASE,
+    CONF_REFRESH_TOKEN,
     CONF_API_BASE,
     CONF_ACCOUNT_ID,
     CONF_USER_ID,
@@ -164,7 +181,7 @@ async def _async_try(
         if (record := orphans.pending.get(entry_id)) is None:
             return True
         client = GridxClient(
-            record[CONF_API_TOKEN],
+            data_token_source(hass, record, on_refresh_token=record_refresh(record)),
             async_get_clientsession(hass),
             base_url=record.get(CONF_API_BASE, DEFAULT_BASE_URL),
         )
