@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from pathlib import Path
 import shutil
+from typing import Any
 
 import pytest
 
@@ -10,10 +11,18 @@ from .harness import Stack
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack_options() -> dict[str, Any]:
+    """Options of the module's `Stack` (a module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, stack_options: dict[str, Any]
+) -> Iterator[Stack]:
     """A started Home Assistant plus emulator; logs are kept on failure."""
     workdir: Path = tmp_path_factory.mktemp("stack")
-    stack = Stack(workdir)
+    stack = Stack(workdir, **stack_options)
     try:
         stack.start()
         yield stack
