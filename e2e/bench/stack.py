@@ -147,6 +147,7 @@ class BenchStack(Stack):
             return answer
 
         flow = post(flows, {"handler": "gridx", "show_advanced_options": True})
+        flow = post(f"{flows}/{flow['flow_id']}", {"next_step_id": "token"})
         flow = post(
             f"{flows}/{flow['flow_id']}",
             {
