@@ -33,7 +33,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.util.hass_dict import HassKey
-import probatio
+import voluptuous as vol
 from yarl import URL
 
 from .api.auth import (
@@ -87,18 +87,16 @@ PORTAL_SELECTOR = SelectSelector(
         mode=SelectSelectorMode.DROPDOWN,
     )
 )
-STEP_PORTAL_SCHEMA = probatio.Schema(
+STEP_PORTAL_SCHEMA = vol.Schema(
     {
-        probatio.Required(CONF_PORTAL, default=DEFAULT_PORTAL): PORTAL_SELECTOR,
-        probatio.Required(CONF_EMAIL): EMAIL_SELECTOR,
-        probatio.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
-        probatio.Required(CONF_ADVANCED): section(
-            probatio.Schema(
+        vol.Required(CONF_PORTAL, default=DEFAULT_PORTAL): PORTAL_SELECTOR,
+        vol.Required(CONF_EMAIL): EMAIL_SELECTOR,
+        vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
+        vol.Required(CONF_ADVANCED): section(
+            vol.Schema(
                 {
-                    probatio.Required(
-                        CONF_API_BASE, default=DEFAULT_BASE_URL
-                    ): URL_SELECTOR,
-                    probatio.Required(
+                    vol.Required(CONF_API_BASE, default=DEFAULT_BASE_URL): URL_SELECTOR,
+                    vol.Required(
                         CONF_AUTH_BASE, default=DEFAULT_AUTH_BASE
                     ): URL_SELECTOR,
                 }
@@ -107,9 +105,7 @@ STEP_PORTAL_SCHEMA = probatio.Schema(
         ),
     }
 )
-STEP_REAUTH_PORTAL_SCHEMA = probatio.Schema(
-    {probatio.Required(CONF_PASSWORD): PASSWORD_SELECTOR}
-)
+STEP_REAUTH_PORTAL_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR})
 # When the portal throttled or locked a login: (portal, e-mail) -> the
 # monotonic time before which no flow asks the portal again.
 PORTAL_HOLDS: HassKey[dict[tuple[str, str], float]] = HassKey(f"{DOMAIN}_portal_holds")
@@ -382,14 +378,12 @@ class GridxPortalFlow(ConfigFlow):
                         entry, data_updates=result
                     )
         data = entry.data
-        schema = probatio.Schema(
+        schema = vol.Schema(
             {
-                probatio.Required(CONF_EMAIL, default=data[CONF_EMAIL]): EMAIL_SELECTOR,
-                probatio.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
-                probatio.Required(
-                    CONF_API_BASE, default=data[CONF_API_BASE]
-                ): URL_SELECTOR,
-                probatio.Required(
+                vol.Required(CONF_EMAIL, default=data[CONF_EMAIL]): EMAIL_SELECTOR,
+                vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
+                vol.Required(CONF_API_BASE, default=data[CONF_API_BASE]): URL_SELECTOR,
+                vol.Required(
                     CONF_AUTH_BASE, default=data[CONF_AUTH_BASE]
                 ): URL_SELECTOR,
             }
