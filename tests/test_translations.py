@@ -14,6 +14,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.gridx.const import DOMAIN
 from custom_components.gridx.logbook import DEFAULT_ICON, ICONS
 
+from .test_config_flow import start_token_flow
+
 COMPONENT = Path(__file__).parents[1] / "custom_components" / "gridx"
 TRANSLATION_FILES = ("strings.json", "translations/en.json", "translations/de.json")
 # What hassfest counts as a URL in a translation string.
@@ -99,7 +101,7 @@ def _placeholders(tree: Any) -> set[str]:
 async def test_flow_forms_fill_every_placeholder(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
-    """The user and reconfigure forms pass every placeholder their texts use.
+    """The token, portal and reconfigure forms pass every placeholder they use.
 
     That covers the URLs taken out of the strings (the form's errors, such as
     invalid_api_base, are formatted with the same placeholders).
@@ -108,15 +110,23 @@ async def test_flow_forms_fill_every_placeholder(
     errors = _placeholders(config["error"])
     assert "default_api_base" in errors
 
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await start_token_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    used = _placeholders(config["step"]["user"]) | errors
+    used = _placeholders(config["step"]["token"]) | errors
     assert used <= set(result["description_placeholders"] or {})
     assert result["description_placeholders"]["default_api_base"] == (
         "https://api.gridx.de"
     )
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "portal"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    used = _placeholders(config["step"]["portal"]) | errors
+    assert used <= set(result["description_placeholders"] or {})
 
     mock_config_entry.add_to_hass(hass)
     result = await mock_config_entry.start_reconfigure_flow(hass)

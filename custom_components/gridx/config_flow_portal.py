@@ -320,6 +320,8 @@ class GridxPortalFlow(ConfigFlow):
                 STEP_PORTAL_SCHEMA, user_input
             ),
             errors=errors,
+            # The errors (invalid_api_base) name the default URL.
+            description_placeholders={"default_api_base": DEFAULT_BASE_URL},
         )
 
     async def async_step_reauth_portal(
@@ -392,6 +394,8 @@ class GridxPortalFlow(ConfigFlow):
             step_id="reconfigure_portal",
             data_schema=schema,
             errors=errors,
+            # The errors (invalid_api_base) name the default URL.
+            description_placeholders={"default_api_base": DEFAULT_BASE_URL},
         )
 
     async def _async_relogin(
