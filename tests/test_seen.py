@@ -44,15 +44,20 @@ def test_replay_after_eviction_is_not_new() -> None:
 
 
 def test_replay_after_a_day() -> None:
-    """An unknown id of an event older than the cache's age is a replay."""
+    """An id that expired after a day is a replay; a newer event is not."""
     now = dt_util.utcnow()
     seen = SeenIds()
-    assert seen.check_and_add("old", now, now - timedelta(hours=25)) is Verdict.REPLAY
-    assert seen.check_and_add("old", now, now - timedelta(hours=25)) is (
-        Verdict.DUPLICATE
+    occurred = now - timedelta(minutes=1)
+    assert seen.check_and_add("old", now, occurred) is Verdict.NEW
+    tomorrow = now + timedelta(hours=25)
+    assert seen.check_and_add("next", tomorrow, tomorrow) is Verdict.NEW
+    assert seen.horizon is not None
+    assert seen.check_and_add("old", tomorrow, occurred) is Verdict.REPLAY
+    assert seen.check_and_add("old", tomorrow, occurred) is Verdict.DUPLICATE
+    # Any unknown id at or before the horizon is a replay.
+    assert seen.check_and_add("unseen", tomorrow, now - timedelta(days=9)) is (
+        Verdict.REPLAY
     )
-    assert seen.check_and_add("recent", now, now - timedelta(hours=23)) is Verdict.NEW
-    assert seen.horizon is None
 
 
 def test_discard_keeps_no_horizon() -> None:

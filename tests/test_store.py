@@ -1,11 +1,9 @@
 """Unit tests of the gridX store: dedupe, staleness, restore data, lookups."""
 
-from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
-import homeassistant.util.dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -17,7 +15,6 @@ from custom_components.gridx.const import EVENT_GRIDX, ResourceKind
 from custom_components.gridx.store import (
     GridxResource,
     GridxStore,
-    SeenIds,
     Source,
     Stamped,
     StateKey,
@@ -54,26 +51,6 @@ def handle(store: GridxStore, body: dict[str, Any]) -> None:
     store.async_handle_event(parse_event_dict(body))
 
 
-def test_seen_ids_bounded_by_size_and_age() -> None:
-    """The dedupe cache forgets the oldest ids and ids older than its age."""
-    now = dt_util.utcnow()
-    seen = SeenIds(max_size=3, max_age=timedelta(hours=1))
-    for key in "abcd":
-        assert not seen.check_and_add(key, now)
-    assert len(seen) == 3
-    assert not seen.check_and_add("a", now)  # "a" was evicted
-    assert seen.check_and_add("d", now)
-    later = now + timedelta(hours=2)
-    assert not seen.check_and_add("d", later)  # expired
-    assert len(seen) == 1
-
-    restored = SeenIds()
-    restored.load([*seen.as_storage(), ["bad"], "junk", ["x", "not a time"]], later)
-    assert restored.check_and_add("d", later)
-    restored.load("not a list", later)
-    assert len(restored) == 1
-
-
 def test_stamped_round_trip() -> None:
     """Restore data round-trips; malformed data gives None."""
     stamped = Stamped(True, at(1), Source.PUSH)
@@ -88,7 +65,7 @@ def test_stamped_round_trip() -> None:
 
 
 def test_resource_storage() -> None:
-    """The catalogue keeps device information, not states."""
+    """The catalogue keeps device information and the stamped states."""
     resource = GridxResource(
         kind=ResourceKind.EV, id="x", legacy_station=True, info_time=at(1)
     )
@@ -99,13 +76,18 @@ def test_resource_storage() -> None:
         "id": "x",
         "legacy_station": True,
         "info_time": at(1).isoformat(),
+        "states": {"plugged": [True, at(1).isoformat()]},
     }
     loaded = GridxResource.from_storage(data)
     assert loaded is not None
     assert loaded.legacy_station
-    assert loaded.states == {}
+    assert loaded.states == {"plugged": Stamped(True, at(1), Source.RESTORE)}
     assert GridxResource.from_storage({"id": "x"}) is None
     assert GridxResource.from_storage({"kind": "car", "id": "x"}) is None
+    junk = {"kind": "ev", "id": "x", "states": {"plugged": [1], "bogus": [1, "x"]}}
+    assert GridxResource.from_storage(junk) == GridxResource(
+        kind=ResourceKind.EV, id="x"
+    )
 
 
 @pytest.mark.parametrize(
@@ -166,7 +148,7 @@ async def test_failed_event_is_not_a_duplicate(
     bus = async_capture_events(hass, EVENT_GRIDX)
     body = event("gateway/offline", gateway_data(), time=at(1))
     with (
-        patch.object(store, "_apply_event", side_effect=RuntimeError("boom")),
+        patch.object(store.applier, "apply_event", side_effect=RuntimeError("boom")),
         pytest.raises(RuntimeError),
     ):
         handle(store, body)

@@ -16,8 +16,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.models import ApplianceType, InverterStatus
 from .const import ResourceKind
 from .entity import GridxEntityDescription, GridxStateEntity, async_add_dynamic_entities
+from .resources import GridxResource, StateKey
 from .runtime import GridxConfigEntry
-from .store import GridxResource, StateKey
 
 # Entities only read the store, which the webhook and the coordinator feed.
 PARALLEL_UPDATES = 0

@@ -14,8 +14,9 @@ updated them since). A 401 raises ConfigEntryAuthFailed, which starts reauth.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, override
+from typing import override
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.dispatcher import async_dispatcher_send
@@ -27,9 +28,6 @@ from .api.errors import GridxApiError, GridxAuthError
 from .api.resources import Appliance, Gateway
 from .const import DOMAIN, LOGGER, POLL_INTERVAL, signal_state
 from .store import GridxStore
-
-if TYPE_CHECKING:
-    from .runtime import GridxConfigEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +42,14 @@ class GridxPollData:
 class GridxDataUpdateCoordinator(DataUpdateCoordinator[GridxPollData]):
     """Poll gridX slowly and reconcile the store."""
 
-    config_entry: GridxConfigEntry
+    # Typed as a plain ConfigEntry: runtime.py imports this module, not the
+    # other way round.
+    config_entry: ConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
-        config_entry: GridxConfigEntry,
+        config_entry: ConfigEntry,
         client: GridxClient,
         store: GridxStore,
     ) -> None:
@@ -92,7 +92,11 @@ class GridxDataUpdateCoordinator(DataUpdateCoordinator[GridxPollData]):
 
     @override
     def _async_refresh_finished(self) -> None:
-        """Count failures in a row; tell entities (their availability may change)."""
+        """Count failures in a row; tell polled entities (availability may change).
+
+        The one entry-wide notification: each polled entity writes only if
+        its availability actually changed.
+        """
         if self.last_update_success:
             self.failed_polls = 0
             self.failing_since = None

@@ -98,6 +98,8 @@ class ChangeSet:
     new: list[ResourceKey] = field(default_factory=list)
     reshaped: list[ResourceKey] = field(default_factory=list)
     removed: list[ResourceKey] = field(default_factory=list)
+    # (kind, old id, new id) of re-paired resources.
+    moved: list[tuple[ResourceKind, str, str]] = field(default_factory=list)
 
     def touch(self, kind: ResourceKind, resource_id: str, key: str) -> None:
         """Record that ``key`` of a resource changed."""
@@ -105,7 +107,9 @@ class ChangeSet:
 
     def __bool__(self) -> bool:
         """Return True if anything changed."""
-        return bool(self.states or self.new or self.reshaped or self.removed)
+        return bool(
+            self.states or self.new or self.reshaped or self.removed or self.moved
+        )
 
 
 class GridxDispatcher:
@@ -125,7 +129,9 @@ class GridxDispatcher:
 
     @callback
     def async_notify(self, changes: ChangeSet) -> None:
-        """Tell the listeners of each changed resource, new ones first."""
+        """Tell the listeners of each changed resource: moves and new ones first."""
+        for kind, old_id, new_id in changes.moved:
+            self.async_moved(kind, old_id, new_id)
         for kind, resource_id in changes.new:
             for cb in self.new.listeners(kind):
                 cb(resource_id)

@@ -1,7 +1,15 @@
-"""Base entities of gridX: device info from the store, and store-driven state."""
+"""Base entities of gridX: device info from the store, and store-driven state.
+
+Entities listen to their own resource only (`dispatch.GridxDispatcher`): a
+change of one device wakes the few entities of that device, and an entity
+writes its state only when the attribute it shows (its revision), the
+device information or its availability changed. Only polled entities also
+listen to the entry-wide ``signal_state`` (poll failures: availability).
+"""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, override
 
 from homeassistant.core import callback
@@ -13,17 +21,18 @@ from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 
 from .compat import set_via_device
 from .const import ResourceKind, signal_state
+from .dispatch import GONE, INFO
 from .identity import entity_unique_id, unique_id_prefix
-from .runtime import GridxConfigEntry
-from .store import (
+from .resources import (
     GridxResource,
-    GridxStore,
     Source,
     Stamped,
     StateKey,
     device_name,
     device_translation_key,
 )
+from .runtime import GridxConfigEntry
+from .store import GridxStore
 
 # Polled entities (connectivity) become unavailable after this many polls
 # in a row failed, unless a push updated them after the failures began.
@@ -102,21 +111,24 @@ class GridxEntity(Entity):
     async def async_added_to_hass(self) -> None:
         """Follow re-pairing moves of the resource."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._store.async_listen_moved(self._async_moved))
+        self.async_on_remove(
+            self._store.dispatcher.moved.async_listen(
+                (self._kind, self._resource_id), self._async_moved
+            )
+        )
 
     @callback
-    def _async_moved(self, kind: ResourceKind, old_id: str, new_id: str) -> None:
-        if kind is not self._kind or old_id != self._resource_id:
-            return
+    def _async_moved(self, new_id: str) -> None:
+        old_id = self._resource_id
         self._resource_id = new_id
-        old_prefix = unique_id_prefix(self._store.account, kind, old_id)
+        old_prefix = unique_id_prefix(self._store.account, self._kind, old_id)
         if self._attr_unique_id is not None and self._attr_unique_id.startswith(
             old_prefix
         ):
             self._attr_unique_id = unique_id_prefix(
-                self._store.account, kind, new_id
+                self._store.account, self._kind, new_id
             ) + self._attr_unique_id.removeprefix(old_prefix)
-        self._attr_device_info = resource_device_info(self._store, kind, new_id)
+        self._attr_device_info = resource_device_info(self._store, self._kind, new_id)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,7 +174,7 @@ class GridxStateEntity(GridxEntity, RestoreEntity):
         super().__init__(entry, description.kind, resource_id)
         self.entity_description = description
         self._attr_unique_id = self._unique_id(description.key)
-        self._written: tuple[int, bool] | None = None
+        self._written: tuple[int, int, bool] | None = None
 
     @property
     def stamped(self) -> Stamped | None:
@@ -204,31 +216,49 @@ class GridxStateEntity(GridxEntity, RestoreEntity):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Restore the last value and time, then follow the store."""
+        """Seed a value from restore data if the store has none; follow the store.
+
+        The store keeps values and times itself; restore data only matters
+        once, after upgrading from a version that kept values there.
+        """
         await super().async_added_to_hass()
-        extra = await self.async_get_last_extra_data()
-        if extra is not None:
+        key = self.entity_description.state_key
+        if self.stamped is None and (extra := await self.async_get_last_extra_data()):
             raw = extra.as_dict().get("stamped")
             if isinstance(raw, dict) and (stamped := Stamped.from_dict(raw)):
-                self._store.async_restore(
-                    self._kind,
-                    self._resource_id,
-                    self.entity_description.state_key,
-                    stamped,
-                )
+                self._store.async_restore(self._kind, self._resource_id, key, stamped)
         self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass, signal_state(self._entry.entry_id), self._async_store_changed
+            self._store.dispatcher.state.async_listen(
+                (self._kind, self._resource_id), self._async_resource_changed
             )
         )
+        if self.entity_description.polled:
+            self.async_on_remove(
+                async_dispatcher_connect(
+                    self.hass,
+                    signal_state(self._entry.entry_id),
+                    self._async_write_if_changed,
+                )
+            )
         self._written = self._marker()
 
-    def _marker(self) -> tuple[int, bool]:
+    def _marker(self) -> tuple[int, int, bool]:
         resource = self.resource
-        return (-1 if resource is None else resource.revision, self.available)
+        if resource is None:
+            return (-1, -1, False)
+        return (
+            resource.revisions.get(self.entity_description.state_key, 0),
+            resource.info_revision,
+            self.available,
+        )
 
     @callback
-    def _async_store_changed(self) -> None:
+    def _async_resource_changed(self, keys: frozenset[str]) -> None:
+        if self.entity_description.state_key in keys or INFO in keys or GONE in keys:
+            self._async_write_if_changed()
+
+    @callback
+    def _async_write_if_changed(self) -> None:
         marker = self._marker()
         if marker != self._written:
             self._written = marker
@@ -244,43 +274,59 @@ def async_add_dynamic_entities[D: GridxEntityDescription](
 ) -> None:
     """Add entities for known resources now, and for new ones as they appear.
 
-    Runs again on every store change, so a resource announced by a push or
-    a poll, or one whose entity only exists once it reported some state,
-    gets its entities without a restart.
+    The store announces each new resource, and each resource whose shape
+    changed (an appliance that reported its first inverter status, a device
+    whose type became known), so only that one resource is looked at; a
+    resource that is removed is forgotten here, so it gets its entities
+    again if it comes back.
     """
     store = entry.runtime_data.store
-    # (kind, resource id, description key) of the entities added.
-    added: set[tuple[ResourceKind, str, str]] = set()
+    dispatcher = store.dispatcher
+    by_kind: dict[ResourceKind, list[D]] = {}
+    for description in descriptions:
+        by_kind.setdefault(description.kind, []).append(description)
+    # (kind, resource id) -> the keys of the descriptions added for it.
+    added: dict[tuple[ResourceKind, str], set[str]] = {}
 
     @callback
-    def _add() -> None:
-        for kind, resource_id, key in list(added):
-            if store.get(kind, resource_id) is None:
-                added.discard((kind, resource_id, key))
-        new: list[Entity] = []
-        for description in descriptions:
-            for resource in store.resources(description.kind):
-                added_key = (description.kind, resource.id, description.key)
-                if added_key not in added and description.exists_fn(resource):
-                    added.add(added_key)
-                    new.append(factory(entry, description, resource.id))
-        if new:
-            async_add_entities(new)
+    def _consider(kind: ResourceKind, resource_id: str) -> None:
+        resource = store.get(kind, resource_id)
+        if resource is None:
+            return
+        done = added.setdefault((kind, resource_id), set())
+        fitting = [
+            description
+            for description in by_kind[kind]
+            if description.key not in done and description.exists_fn(resource)
+        ]
+        if fitting:
+            done.update(description.key for description in fitting)
+            async_add_entities(
+                [factory(entry, description, resource_id) for description in fitting]
+            )
+
+    @callback
+    def _removed(kind: ResourceKind, resource_id: str) -> None:
+        added.pop((kind, resource_id), None)
 
     @callback
     def _moved(kind: ResourceKind, old_id: str, new_id: str) -> None:
-        for added_kind, resource_id, key in list(added):
-            if added_kind is kind and resource_id == old_id:
-                added.discard((kind, old_id, key))
-                added.add((kind, new_id, key))
+        if (keys := added.pop((kind, old_id), None)) is not None:
+            added[(kind, new_id)] = keys
 
     entry.async_on_unload(store.async_listen_moved(_moved))
-    entry.async_on_unload(
-        async_dispatcher_connect(
-            entry.runtime_data.store.hass, signal_state(entry.entry_id), _add
+    for kind in by_kind:
+        entry.async_on_unload(
+            dispatcher.new.async_listen(kind, partial(_consider, kind))
         )
-    )
-    _add()
+        entry.async_on_unload(
+            dispatcher.reshaped.async_listen(kind, partial(_consider, kind))
+        )
+        entry.async_on_unload(
+            dispatcher.removed.async_listen(kind, partial(_removed, kind))
+        )
+        for resource_id in store.known(kind):
+            _consider(kind, resource_id)
 
 
 __all__ = [

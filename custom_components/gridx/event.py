@@ -1,8 +1,10 @@
 """Event entities of gridX: the momentary events of EVs and gateways.
 
-One event entity per EV and one per gateway. Each accepted, non-duplicate
-gridX event (``signal_event``; stale ones included, a late event is still an
-event) is routed to at most one of them:
+One event entity per EV and one per gateway. Each accepted, non-duplicate,
+non-replayed gridX event (stale ones included, a late event is still an
+event) is handed by the pipeline to the event entities of its EV and of its
+gateway only (`dispatch.GridxDispatcher.events`, keyed by resource id), and
+an entity fires it if its type is one of the entity's:
 
 - EV entity (keyed by ``assetID``): ``ev/plugged``, ``ev/unplugged``,
   ``ev/charge-started``, ``ev/charge-stopped``, ``ev/charge-failed`` and
@@ -14,23 +16,23 @@ event) is routed to at most one of them:
   ``appliance/create|delete|update`` and ``system/action`` carrying its
   ``gatewayID``, and the §14a grid signal
   (``grid-signal-processor/limitation-of-power-consumption/set|unset``).
-  The grid signal carries no gateway id: it goes to the gateway the store
-  names for it (``GridxStore.event_device_id``: the gateway of the system
-  in the event's ``source``, else the entry's only gateway), the same device
-  the ``gridx_event`` bus event and the device triggers name. With several
-  gateways and none matching the system it fires nothing.
+  The grid signal carries no gateway id: it goes to the gateway of the
+  system in the event's ``source``, else the entry's only gateway, the same
+  device the ``gridx_event`` bus event and the device triggers name. With
+  several gateways and none matching the system it fires nothing.
 
 Entities exist for every EV and gateway the store knows at setup, and are
 added for new ones as the store announces them. The event that announces a
-new resource is dispatched before the new entity is subscribed; such early
-events are kept by the entity and fired once it is added, so the first
-``ev/plugged`` of a never-seen EV still fires ``plugged``.
+new resource is handed over before Home Assistant has added the new entity:
+the entity listens from its creation on, keeps such early events and fires
+them once it is added, so the first ``ev/plugged`` of a never-seen EV still
+fires ``plugged``.
 
 The attributes carry the gridX event id and time and the useful data
 fields; never the gateway user's name, mail or id.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -38,7 +40,6 @@ from typing import Any, Final, override
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.event_types import EventType
@@ -53,10 +54,9 @@ from .api.models import (
     PowerLimitEventData,
     SystemActionEventData,
 )
-from .const import ResourceKind, signal_event
+from .const import ResourceKind
 from .entity import GridxEntity
 from .runtime import GridxConfigEntry
-from .store import GridxStore
 
 PARALLEL_UPDATES = 0
 
@@ -85,44 +85,17 @@ GATEWAY_EVENT_TYPES: Final[Mapping[EventType, str]] = {
     EventType.POWER_LIMIT_UNSET: "power_limit_unset",
     EventType.SYSTEM_ACTION: "system_action",
 }
-_GRID_SIGNAL_TYPES: Final = (EventType.POWER_LIMIT_SET, EventType.POWER_LIMIT_UNSET)
-
-
-def _ev_resource_id(event: GridxEvent, store: GridxStore) -> str | None:
-    """Return the EV resource an EV event belongs to."""
-    if isinstance(event.data, LegacyEVPluggedEventData):
-        return event.appliance_id
-    return event.asset_id
-
-
-def _gateway_resource_id(event: GridxEvent, store: GridxStore) -> str | None:
-    """Return the gateway resource a gateway-entity event belongs to."""
-    if event.event_type not in _GRID_SIGNAL_TYPES:
-        return event.gateway_id
-    device_id = store.event_device_id(event)
-    if device_id is None:
-        return None
-    return next(
-        (
-            gateway.id
-            for gateway in store.resources(ResourceKind.GATEWAY)
-            if gateway.device_id == device_id
-        ),
-        None,
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class GridxEventEntityDescription(EventEntityDescription):
     """An event entity of one kind of resource.
 
-    ``event_map``: gridX event type -> entity event type. ``resource_fn``:
-    the id of the resource an event of ``event_map`` belongs to.
+    ``event_map``: gridX event type -> entity event type.
     """
 
     kind: ResourceKind
     event_map: Mapping[EventType, str]
-    resource_fn: Callable[[GridxEvent, GridxStore], str | None]
 
 
 EVENT_DESCRIPTIONS: Final[tuple[GridxEventEntityDescription, ...]] = (
@@ -132,7 +105,6 @@ EVENT_DESCRIPTIONS: Final[tuple[GridxEventEntityDescription, ...]] = (
         kind=ResourceKind.EV,
         event_types=list(EV_EVENT_TYPES.values()),
         event_map=EV_EVENT_TYPES,
-        resource_fn=_ev_resource_id,
     ),
     GridxEventEntityDescription(
         key="event",
@@ -140,7 +112,6 @@ EVENT_DESCRIPTIONS: Final[tuple[GridxEventEntityDescription, ...]] = (
         kind=ResourceKind.GATEWAY,
         event_types=list(GATEWAY_EVENT_TYPES.values()),
         event_map=GATEWAY_EVENT_TYPES,
-        resource_fn=_gateway_resource_id,
     ),
 )
 
@@ -231,9 +202,8 @@ async def async_setup_entry(
 ) -> None:
     """Add an event entity per known EV and gateway, and per new one."""
     store = entry.runtime_data.store
+    events = store.dispatcher.events
     added: set[tuple[ResourceKind, str]] = set()
-    # Entities handed to Home Assistant but not subscribed yet.
-    pending: list[GridxEventEntity] = []
 
     @callback
     def _add(description: GridxEventEntityDescription, resource_id: str) -> None:
@@ -242,25 +212,26 @@ async def async_setup_entry(
             return
         added.add(key)
         entity = GridxEventEntity(entry, description, resource_id)
+        # Listening from now on: the event that announced the resource is
+        # handed over before Home Assistant adds the entity.
+        entity.async_on_remove(events.async_listen(key, entity.async_receive_event))
         entity.async_on_remove(lambda: added.discard(key))
-        pending.append(entity)
         async_add_entities([entity])
 
     @callback
-    def _keep_early(event: GridxEvent) -> None:
-        pending[:] = [entity for entity in pending if not entity.subscribed]
-        for entity in pending:
-            entity.async_keep_early_event(event)
+    def _removed(kind: ResourceKind, resource_id: str) -> None:
+        added.discard((kind, resource_id))
 
-    # Connected before any entity is added, so it runs before theirs.
-    entry.async_on_unload(
-        async_dispatcher_connect(hass, signal_event(entry.entry_id), _keep_early)
-    )
     for description in EVENT_DESCRIPTIONS:
         for resource_id in store.known(description.kind):
             _add(description, resource_id)
         entry.async_on_unload(
             store.async_listen_new(description.kind, partial(_add, description))
+        )
+        entry.async_on_unload(
+            store.dispatcher.removed.async_listen(
+                description.kind, partial(_removed, description.kind)
+            )
         )
 
 
@@ -279,46 +250,32 @@ class GridxEventEntity(GridxEntity, EventEntity):
         super().__init__(entry, description.kind, resource_id)
         self.entity_description = description
         self._attr_unique_id = self._unique_id(description.key)
-        # None once subscribed to signal_event.
-        self._early_events: list[GridxEvent] | None = []
-
-    @property
-    def subscribed(self) -> bool:
-        """Return True once the entity receives events itself."""
-        return self._early_events is None
-
-    @callback
-    def async_keep_early_event(self, event: GridxEvent) -> None:
-        """Keep an event of this entity that arrived before it was subscribed."""
-        if self._early_events is not None and self._event_type(event) is not None:
-            self._early_events.append(event)
-            del self._early_events[:-MAX_EARLY_EVENTS]
+        # Events that came before the entity was added; None once added.
+        self._early_events: list[tuple[str, GridxEvent]] | None = []
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Subscribe to the entry's events, then fire the ones that came early."""
+        """Fire the events that came before the entity was added."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass, signal_event(self._entry.entry_id), self._async_handle_event
-            )
-        )
         early, self._early_events = self._early_events or [], None
-        for event in early:
-            self._async_handle_event(event)
-
-    def _event_type(self, event: GridxEvent) -> str | None:
-        """Return this entity's event type for ``event``, None if not its own."""
-        description = self.entity_description
-        if event.event_type is None or event.event_type not in description.event_map:
-            return None
-        if description.resource_fn(event, self._store) != self.resource_id:
-            return None
-        return description.event_map[event.event_type]
+        for event_type, event in early:
+            self._async_fire(event_type, event)
 
     @callback
-    def _async_handle_event(self, event: GridxEvent) -> None:
-        if (event_type := self._event_type(event)) is None:
+    def async_receive_event(self, event: GridxEvent) -> None:
+        """Fire ``event`` if its type is one of this entity's (keep it if early)."""
+        known = event.event_type
+        if known is None or (
+            (event_type := self.entity_description.event_map.get(known)) is None
+        ):
             return
+        if self._early_events is not None:
+            self._early_events.append((event_type, event))
+            del self._early_events[:-MAX_EARLY_EVENTS]
+            return
+        self._async_fire(event_type, event)
+
+    @callback
+    def _async_fire(self, event_type: str, event: GridxEvent) -> None:
         self._trigger_event(event_type, event_attributes(event))
         self.async_write_ha_state()

@@ -12,13 +12,22 @@ one revision (`GridxResource.info_time`, ``info_revision``).
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
 import homeassistant.util.dt as dt_util
 
 from .const import ResourceKind
+
+# An event time further ahead of its receipt than this is taken as the
+# receive time: a clock error or a hostile "year 9999" must not freeze state.
+FUTURE_TOLERANCE: Final = timedelta(minutes=5)
+
+
+def not_future(time: datetime, now: datetime) -> datetime:
+    """Return ``time``, or ``now`` if it lies more than FUTURE_TOLERANCE ahead."""
+    return now if time > now + FUTURE_TOLERANCE else time
 
 
 class StateKey(StrEnum):
@@ -140,13 +149,13 @@ class GridxResource:
 
     @classmethod
     def from_storage(
-        cls, data: Mapping[str, Any], latest: datetime | None = None
+        cls, data: Mapping[str, Any], now: datetime | None = None
     ) -> GridxResource | None:
         """Return a resource from its catalogue entry, None if malformed.
 
-        Stored states come back with `Source.RESTORE`; a time after
-        ``latest`` (from a version that did not clamp future times) is
-        replaced by ``latest``.
+        Stored states come back with `Source.RESTORE`; with ``now``, a time
+        far in the future (stored by a version that did not clamp them) is
+        replaced by ``now``.
         """
         try:
             kind = ResourceKind(data["kind"])
@@ -161,28 +170,28 @@ class GridxResource:
         resource.legacy_station = bool(data.get("legacy_station", False))
         info_time = data.get("info_time")
         if isinstance(info_time, str):
-            resource.info_time = _not_after(dt_util.parse_datetime(info_time), latest)
+            resource.info_time = _not_after(dt_util.parse_datetime(info_time), now)
         states = data.get("states")
         for key, item in states.items() if isinstance(states, Mapping) else ():
             if key in StateKey.__members__.values() and isinstance(item, list):
-                stamped = _stamped_from_storage(item, latest)
+                stamped = _stamped_from_storage(item, now)
                 if stamped is not None:
                     resource.states[key] = stamped
         return resource
 
 
-def _not_after(value: datetime | None, latest: datetime | None) -> datetime | None:
+def _not_after(value: datetime | None, now: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=dt_util.UTC)
-    if value is None or latest is None:
+    if value is None or now is None:
         return value
-    return min(value, latest)
+    return not_future(value, now)
 
 
-def _stamped_from_storage(item: list[Any], latest: datetime | None) -> Stamped | None:
+def _stamped_from_storage(item: list[Any], now: datetime | None) -> Stamped | None:
     if len(item) != 2 or not isinstance(item[1], str):
         return None
-    time = _not_after(dt_util.parse_datetime(item[1]), latest)
+    time = _not_after(dt_util.parse_datetime(item[1]), now)
     return None if time is None else Stamped(item[0], time, Source.RESTORE)
 
 
@@ -216,6 +225,7 @@ def device_name(resource: GridxResource) -> str:
 
 
 __all__ = [
+    "FUTURE_TOLERANCE",
     "INFO_FIELDS",
     "GridxResource",
     "Source",
@@ -223,4 +233,5 @@ __all__ = [
     "StateKey",
     "device_name",
     "device_translation_key",
+    "not_future",
 ]

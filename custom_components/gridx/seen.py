@@ -8,23 +8,22 @@ received and the (clamped) time of the event.
 
 **Replay horizon.** An id the cache has forgotten (evicted by size or
 expired by age) would look new again: the same signed bytes sent after
-10,000 newer events would fire automations a second time. So the cache keeps
-a horizon, the later of
+10,000 newer events, or a day later, would fire automations a second time.
+So the cache keeps a horizon, the newest event time among the ids it has
+forgotten (stored with the ids, so it survives restarts), and an unknown id
+whose event time is at or before the horizon is a `Verdict.REPLAY`: the
+pipeline still applies its state (guarded by time, so it never overwrites
+newer state) but fires nothing.
 
-- the newest event time among the ids it has forgotten, and
-- the receive time minus `SEEN_MAX_AGE`,
-
-and an unknown id whose event time is at or before the horizon is a
-`Verdict.REPLAY`: the pipeline still applies its state (guarded by time, so
-it never overwrites newer state) but fires nothing.
-
-Trade-off: a genuinely new event that gridX delivers late (a retry) and
-whose time is older than the newest forgotten event, or than 24 h, is
-treated the same way: its state is applied, but no ``gridx_event``, event
-entity or device trigger fires for it. With the size bound that needs more
-than 10,000 newer events between the event and its late delivery; firing an
-automation twice for a replay was judged worse than not firing for such an
-old event.
+Trade-offs: a genuinely new event that gridX delivers late (a retry) and
+whose time is not after the newest forgotten event is treated the same way:
+its state is applied, but no ``gridx_event``, event entity or device trigger
+fires for it. That needs the cache to forget an event newer than it before
+the late delivery: more than 10,000 newer events in between, or a delay of
+about a day. Firing an automation twice for a replay was judged worse than
+not firing for an event that late. The horizon only moves with ids this
+store has seen and forgotten: an empty cache (a new entry) takes every id as
+new, however old its event; its state is still guarded by time.
 
 Storage is compact (`as_storage`): the ids as one newline-joined string and
 the times as integers relative to a base, comma-joined; 10,000 ids are
@@ -103,7 +102,7 @@ class SeenIds:
         if event_id in self._ids:
             return Verdict.DUPLICATE
         # Against the horizon before this id evicts another one.
-        replay = occurred <= max(self._horizon, (received - self._max_age) * 1000)
+        replay = occurred <= self._horizon
         self._ids[event_id] = (received, occurred)
         self._expire(received)
         return Verdict.REPLAY if replay else Verdict.NEW

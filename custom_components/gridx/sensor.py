@@ -18,8 +18,8 @@ from .api.models import ApplianceType, InverterStatus, known_value
 from .const import LOGGER, ResourceKind
 from .entity import GridxEntityDescription, GridxStateEntity, async_add_dynamic_entities
 from .live_sensor import async_setup_live_sensors
+from .resources import GridxResource, StateKey
 from .runtime import GridxConfigEntry
-from .store import GridxResource, StateKey
 
 # Entities only read the store, which the webhook and the coordinator feed.
 PARALLEL_UPDATES = 0
