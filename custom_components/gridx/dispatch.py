@@ -126,6 +126,8 @@ class GridxDispatcher:
         # Told (kind, old id, new id) of every move: the platforms' records.
         self.any_moved: KeyedListeners[None, Callable[[ResourceKind, str, str], None]]
         self.any_moved = KeyedListeners()
+        # Listener calls so far: the work a change caused (diagnostics, tests).
+        self.calls = 0
 
     @callback
     def async_notify(self, changes: ChangeSet) -> None:
@@ -134,22 +136,27 @@ class GridxDispatcher:
             self.async_moved(kind, old_id, new_id)
         for kind, resource_id in changes.new:
             for cb in self.new.listeners(kind):
+                self.calls += 1
                 cb(resource_id)
         for kind, resource_id in changes.reshaped:
             for cb in self.reshaped.listeners(kind):
+                self.calls += 1
                 cb(resource_id)
         for key, keys in changes.states.items():
             frozen = frozenset(keys)
             for state_cb in self.state.listeners(key):
+                self.calls += 1
                 state_cb(frozen)
         for kind, resource_id in changes.removed:
             for cb in self.removed.listeners(kind):
+                self.calls += 1
                 cb(resource_id)
 
     @callback
     def async_send_event(self, key: ResourceKey, event: GridxEvent) -> None:
         """Hand ``event`` to the event listeners of one resource."""
         for cb in self.events.listeners(key):
+            self.calls += 1
             cb(event)
 
     @callback
@@ -161,8 +168,10 @@ class GridxDispatcher:
         movers = list(self.moved.listeners(old))
         self.moved.async_move(old, new)
         for cb in movers:
+            self.calls += 1
             cb(new_id)
         for any_cb in self.any_moved.listeners(None):
+            self.calls += 1
             any_cb(kind, old_id, new_id)
 
 
