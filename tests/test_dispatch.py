@@ -39,6 +39,9 @@ def test_new_reshaped_removed_by_kind() -> None:
     changes = ChangeSet(new=[(EV, "a")], reshaped=[(EV, "b")], removed=[(EV, "c")])
     dispatcher.async_notify(changes)
     assert (new, reshaped, removed) == (["a"], ["b"], ["c"])
+    changes.reshape(EV, "b")
+    changes.reshape(EV, "d")
+    assert changes.reshaped == [(EV, "b"), (EV, "d")]
     remove()
     remove()  # removing twice is harmless
     dispatcher.async_notify(changes)

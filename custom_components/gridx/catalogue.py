@@ -243,7 +243,7 @@ class Catalogue:
         resource.info_revision += 1
         resource.revision += 1
         self.changes.touch(resource.kind, resource.id, INFO)
-        self.changes.reshaped.append((resource.kind, resource.id))
+        self.changes.reshape(resource.kind, resource.id)
 
     def set(
         self,
@@ -264,7 +264,7 @@ class Catalogue:
             resource.revisions[key] = resource.revisions.get(key, 0) + 1
             self.changes.touch(resource.kind, resource.id, key)
             if current is None:  # a first value may make an entity exist
-                self.changes.reshaped.append((resource.kind, resource.id))
+                self.changes.reshape(resource.kind, resource.id)
         elif current.source is not source:  # availability may change
             self.changes.touch(resource.kind, resource.id, key)
         return True

@@ -105,6 +105,11 @@ class ChangeSet:
         """Record that ``key`` of a resource changed."""
         self.states.setdefault((kind, resource_id), set()).add(key)
 
+    def reshape(self, kind: ResourceKind, resource_id: str) -> None:
+        """Record that a resource may now need other entities (once per set)."""
+        if (kind, resource_id) not in self.reshaped:
+            self.reshaped.append((kind, resource_id))
+
     def __bool__(self) -> bool:
         """Return True if anything changed."""
         return bool(

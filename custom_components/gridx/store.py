@@ -191,9 +191,10 @@ class GridxStore:
 
     @callback
     def _notify(self) -> None:
+        # Saved even without a visible change: a poll renews the times.
+        self.saver.async_schedule()
         changes = self.catalogue.take_changes()
         if changes:
-            self.saver.async_schedule()
             self.dispatcher.async_notify(changes)
 
     # -- the polling door ----------------------------------------------------
@@ -251,7 +252,6 @@ class GridxStore:
             return False
         for resource in resources:
             self.catalogue.remove(resource.kind, resource.id)
-        self.saver.async_schedule()
         self._notify()
         return True
 
