@@ -8,8 +8,6 @@ restart, and every delivered body sent again: none acknowledged more than
 
 from datetime import UTC, datetime, timedelta
 import json
-import os
-import signal
 import sys
 import time
 from typing import Any
@@ -20,7 +18,8 @@ import pytest
 
 from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
 
-from .harness import Process, Stack, request, wait_for
+from .harness import Process, Stack, wait_for
+from .signed import entry_data
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -55,15 +54,6 @@ def quiet_stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
         yield stack
     finally:
         stack.stop()
-
-
-def _entry(stack: Stack) -> dict[str, Any] | None:
-    """Return the gridX entry once Home Assistant has written it to disk."""
-    path = stack.workdir / "config" / ".storage" / "core.config_entries"
-    if not path.exists():
-        return None
-    entries = json.loads(path.read_text())["data"]["entries"]
-    return next((dict(e) for e in entries if e["domain"] == "gridx"), None)
 
 
 def _body(index: int, at: datetime) -> bytes:
@@ -124,9 +114,9 @@ def test_item12_sigkill_mid_burst(quiet_stack: Stack) -> None:
     stack = quiet_stack
     stack.onboard()
     assert stack.add_integration()["type"] == "create_entry"
-    entry = wait_for(lambda: _entry(stack), timeout=30, what="the entry on disk")
-    url = f"{stack.ha_url}/api/webhook/{entry['data']['webhook_id']}"
-    secret = entry["data"]["secrets"][-1]
+    data = entry_data(stack)
+    url = f"{stack.ha_url}/api/webhook/{data['webhook_id']}"
+    secret = data["secrets"][-1]
 
     start = datetime.now(UTC)
     acknowledged: list[tuple[float, int, bytes]] = []
@@ -137,19 +127,13 @@ def test_item12_sigkill_mid_burst(quiet_stack: Stack) -> None:
         if index % PER_STEP == PER_STEP - 1:
             time.sleep(STEP_SECONDS)
 
-    assert stack.hass is not None and stack.hass.proc is not None
-    os.killpg(stack.hass.proc.pid, signal.SIGKILL)
+    assert stack.hass is not None
+    stack.hass.kill()  # SIGKILL: no shutdown, nothing saved
     killed_at = time.monotonic()
-    stack.hass.proc.wait(timeout=10)
     old = [(index, body) for at, index, body in acknowledged if killed_at - at > 5]
     assert len(old) >= DELIVERIES // 3, "the burst was too slow to test anything"
 
-    stack.hass.start()
-    wait_for(
-        lambda: request("GET", f"{stack.ha_url}/manifest.json"),
-        timeout=90,
-        what="Home Assistant's HTTP server after the restart",
-    )
+    stack.start_hass()
     wait_for(lambda: _loaded(stack), timeout=90, what="the gridX entry to load")
 
     # State: at least as new as the last delivery acknowledged before the window.
