@@ -13,33 +13,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.components.webhook import async_generate_id
-from homeassistant.config_entries import (
-    ConfigEntry,
-    ConfigFlowResult,
-    OptionsFlowWithReload,
-)
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_API_TOKEN
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import section
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
+from homeassistant.core import callback
 import voluptuous as vol
-from yarl import URL
 
 from . import nabucasa
 from .api.auth import TokenSource
 from .api.client import DEFAULT_BASE_URL, GridxClient
-from .api.errors import GridxApiError, GridxAuthError, GridxPermissionError
+from .api.errors import GridxApiError
 from .api.resources import GridxUser
 from .config_flow_portal import GridxPortalFlow
 from .const import (
@@ -58,186 +40,31 @@ from .const import (
     ENTRY_MINOR_VERSION,
     LOGGER,
     METHOD_AUTOMATIC,
-    METHOD_RULES,
-    REGISTRATION_METHODS,
 )
-from .live_coordinator import (
-    CONF_LIVE_INTERVAL,
-    MAX_LIVE_INTERVAL,
-    MIN_LIVE_INTERVAL,
-    live_interval,
+from .flow_common import (
+    PLACEHOLDERS,
+    STEP_REAUTH_SCHEMA,
+    STEP_USER_SCHEMA,
+    TOKEN_SELECTOR,
+    URL_SELECTOR,
+    async_clean_up,
+    async_get_user,
+    async_register,
+    event_types_schema,
+    flow_client,
+    normalize_api_base,
+    other_rules_user,
 )
-from .manager import async_check_later
-from .portal import entry_client, is_portal_entry
-from .reconcile import RemoteRegistration, async_delete_remote, async_reconcile
+from .options_flow import GridxOptionsFlow
+from .portal import is_portal_entry
+from .reconcile import RemoteRegistration, async_delete_remote
 from .registration import (
     WebhookTarget,
     WebhookUrlError,
     async_resolve_webhook_url,
-    async_write_registration,
     previous_urls_after,
     registration_lock,
 )
-
-TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-LIVE_INTERVAL_SELECTOR = NumberSelector(
-    NumberSelectorConfig(
-        min=MIN_LIVE_INTERVAL,
-        max=MAX_LIVE_INTERVAL,
-        step=10,
-        unit_of_measurement="s",
-        mode=NumberSelectorMode.BOX,
-    )
-)
-URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-EVENT_TYPES_SELECTOR = SelectSelector(
-    SelectSelectorConfig(
-        options=list(DEFAULT_EVENT_TYPES),
-        multiple=True,
-        mode=SelectSelectorMode.LIST,
-    )
-)
-
-STEP_USER_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR,
-        vol.Required(CONF_ADVANCED): section(
-            vol.Schema(
-                {
-                    vol.Required(CONF_API_BASE, default=DEFAULT_BASE_URL): URL_SELECTOR,
-                    vol.Required(
-                        CONF_REGISTRATION_METHOD, default=METHOD_AUTOMATIC
-                    ): SelectSelector(
-                        SelectSelectorConfig(
-                            options=list(REGISTRATION_METHODS),
-                            translation_key=CONF_REGISTRATION_METHOD,
-                            mode=SelectSelectorMode.DROPDOWN,
-                        )
-                    ),
-                }
-            ),
-            {"collapsed": True},
-        ),
-    }
-)
-STEP_REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR})
-# Translation strings hold no URLs (hassfest rejects them): the flow passes
-# every URL it names as a placeholder.
-PLACEHOLDERS = {
-    "xenon_url": "https://xenon.gridx.de",
-    "default_api_base": DEFAULT_BASE_URL,
-    "network_url": "/config/network",
-    "cloud_url": "/config/cloud",
-}
-
-
-def _event_types_schema(default: list[str]) -> vol.Schema:
-    """Return the event-type multi-select with ``default`` preselected."""
-    return vol.Schema(
-        {vol.Required(CONF_EVENT_TYPES, default=default): EVENT_TYPES_SELECTOR}
-    )
-
-
-def _normalize_api_base(value: str) -> str | None:
-    """Return the API base without a trailing slash, or None when invalid.
-
-    yarl raises ValueError for what it cannot parse (a port beyond 65535, a
-    broken IPv6 literal): that is an invalid API base too, not a crash.
-    """
-    try:
-        url = URL(value.strip())
-        if url.scheme not in ("http", "https") or not url.host or not url.port:
-            return None
-        return str(url).rstrip("/")
-    except ValueError:
-        return None
-
-
-def _error_key(err: Exception) -> str:
-    """Map a failure of a gridX call to a translated error key."""
-    if isinstance(err, GridxAuthError):
-        return "invalid_auth"
-    if isinstance(err, GridxPermissionError):
-        return "missing_permissions"
-    if isinstance(err, GridxApiError):
-        return "cannot_connect"
-    LOGGER.exception("Unexpected error talking to gridX")
-    return "unknown"
-
-
-def _client(
-    hass: HomeAssistant, token: str | TokenSource, api_base: str
-) -> GridxClient:
-    """Return a client on Home Assistant's shared session."""
-    return GridxClient(token, async_get_clientsession(hass), base_url=api_base)
-
-
-async def _async_get_user(
-    hass: HomeAssistant, token: str, api_base: str
-) -> GridxUser | str:
-    """Return the token's user, or an error key."""
-    try:
-        return await _client(hass, token, api_base).get_user()
-    except Exception as err:  # noqa: BLE001 - every failure becomes a form error
-        return _error_key(err)
-
-
-async def _async_register(
-    hass: HomeAssistant,
-    client: GridxClient,
-    user: GridxUser,
-    target: WebhookTarget,
-    event_types: list[str],
-    current: RemoteRegistration,
-    previous_urls: list[str],
-) -> RemoteRegistration | str:
-    """Reconcile the registration at gridX, or return an error key."""
-    try:
-        return await async_reconcile(
-            client,
-            account_id=user.account_id,
-            user_id=user.id,
-            url=target.url,
-            event_types=event_types,
-            current=current,
-            previous_urls=previous_urls,
-        )
-    except Exception as err:  # noqa: BLE001 - every failure becomes a form error
-        return _error_key(err)
-
-
-def _other_rules_user(data: Mapping[str, Any], user_id: str) -> bool:
-    """Return True when ``user_id`` cannot take over the entry's rules.
-
-    Notification rules belong to the user who made them: a token of another
-    user can neither see nor delete them, so they would be left at gridX
-    for ever. Subscriptions belong to the account and may change hands.
-    """
-    return data.get(CONF_REGISTRATION_METHOD) == METHOD_RULES and user_id != data.get(
-        CONF_USER_ID
-    )
-
-
-async def _async_clean_up(
-    hass: HomeAssistant,
-    client: GridxClient,
-    data: Mapping[str, Any],
-    cloudhook_of: str | None,
-) -> None:
-    """Delete what an unfinished flow may have left at gridX; never raises.
-
-    ``data`` names URLs only this flow used (its own webhook id), so
-    whatever targets them is the flow's. ``cloudhook_of`` is the webhook
-    id of a cloudhook the flow created.
-    """
-    try:
-        await async_delete_remote(client, data)
-    except GridxApiError as err:
-        LOGGER.warning(
-            "Could not delete what the cancelled gridX setup registered: %s", err
-        )
-    if cloudhook_of is not None:
-        await nabucasa.async_delete_cloudhook(hass, cloudhook_of)
 
 
 class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
@@ -269,7 +96,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         if self._clean_up is not None:
             client, data = self._clean_up
             self.hass.async_create_task(
-                _async_clean_up(self.hass, client, data, self._cloudhook_of),
+                async_clean_up(self.hass, client, data, self._cloudhook_of),
                 "gridX flow clean-up",
             )
         elif self._cloudhook_of is not None:
@@ -298,11 +125,11 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         if user_input is not None:
             advanced = user_input[CONF_ADVANCED]
             token = user_input[CONF_API_TOKEN].strip()
-            api_base = _normalize_api_base(advanced[CONF_API_BASE])
+            api_base = normalize_api_base(advanced[CONF_API_BASE])
             if api_base is None:
                 errors["base"] = "invalid_api_base"
             else:
-                result = await _async_get_user(self.hass, token, api_base)
+                result = await async_get_user(self.hass, token, api_base)
                 if isinstance(result, str):
                     errors["base"] = result
                 else:
@@ -342,7 +169,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
             if not event_types:
                 errors[CONF_EVENT_TYPES] = "no_event_types"
             else:
-                client = _client(self.hass, self._token, self._api_base)
+                client = flow_client(self.hass, self._token, self._api_base)
                 # A failed attempt may leave a registration behind (a create
                 # whose answer was lost): delete it if the flow ends here.
                 self._clean_up = (
@@ -354,7 +181,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
                         CONF_WEBHOOK_URL: self._target.url,
                     },
                 )
-                result = await _async_register(
+                result = await async_register(
                     self.hass,
                     client,
                     self._user,
@@ -387,7 +214,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="event_types",
             data_schema=self.add_suggested_values_to_schema(
-                _event_types_schema(list(DEFAULT_EVENT_TYPES)), user_input
+                event_types_schema(list(DEFAULT_EVENT_TYPES)), user_input
             ),
             errors=errors,
         )
@@ -408,7 +235,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             token = user_input[CONF_API_TOKEN].strip()
-            result = await _async_get_user(
+            result = await async_get_user(
                 self.hass, token, entry.data.get(CONF_API_BASE, DEFAULT_BASE_URL)
             )
             if isinstance(result, str):
@@ -417,7 +244,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
                 await self.async_set_unique_id(result.account_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
                 async with registration_lock(self.hass, entry.entry_id):
-                    if _other_rules_user(entry.data, result.id):
+                    if other_rules_user(entry.data, result.id):
                         errors["base"] = "wrong_user"
                     else:
                         return self.async_update_reload_and_abort(
@@ -447,7 +274,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
             token = (user_input.get(CONF_API_TOKEN) or "").strip() or entry.data[
                 CONF_API_TOKEN
             ]
-            api_base = _normalize_api_base(user_input[CONF_API_BASE])
+            api_base = normalize_api_base(user_input[CONF_API_BASE])
             if api_base is None:
                 errors["base"] = "invalid_api_base"
             else:
@@ -473,7 +300,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         self, entry: ConfigEntry, token: str, api_base: str
     ) -> ConfigFlowResult | str:
         """Validate, register at the (new) API, drop the old registration."""
-        user = await _async_get_user(self.hass, token, api_base)
+        user = await async_get_user(self.hass, token, api_base)
         if isinstance(user, str):
             return user
         await self.async_set_unique_id(user.account_id)
@@ -488,7 +315,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         data = entry.data
         old_base: str = data.get(CONF_API_BASE, DEFAULT_BASE_URL)
         moved = api_base != old_base
-        if not moved and _other_rules_user(data, user.id):
+        if not moved and other_rules_user(data, user.id):
             return "wrong_user"
         try:
             target = await async_resolve_webhook_url(
@@ -500,7 +327,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         except WebhookUrlError as err:
             return err.reason
         current = RemoteRegistration.from_entry_data(data)
-        client = _client(self.hass, token, api_base)
+        client = flow_client(self.hass, token, api_base)
         if moved:
             # A new API knows nothing of ours: start over, keep the secrets.
             current = RemoteRegistration(METHOD_AUTOMATIC, secrets=current.secrets)
@@ -514,7 +341,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
                 },
             )
         previous = previous_urls_after(data, target.url)
-        registration = await _async_register(
+        registration = await async_register(
             self.hass,
             client,
             user,
@@ -530,7 +357,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         if moved:
             try:
                 await async_delete_remote(
-                    _client(self.hass, data[CONF_API_TOKEN], old_base), data
+                    flow_client(self.hass, data[CONF_API_TOKEN], old_base), data
                 )
             except GridxApiError as err:
                 LOGGER.warning(
@@ -549,76 +376,3 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         if target.cloudhook_url is not None:
             updates[CONF_CLOUDHOOK_URL] = target.cloudhook_url
         return self.async_update_reload_and_abort(entry, data_updates=updates)
-
-
-class GridxOptionsFlow(OptionsFlowWithReload):
-    """Change the event types (updating gridX to match) and the live interval."""
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Pick the event types; update gridX first, save only on success."""
-        entry = self.config_entry
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            event_types: list[str] = user_input[CONF_EVENT_TYPES]
-            if not event_types:
-                errors[CONF_EVENT_TYPES] = "no_event_types"
-            elif (error := await self._async_update_remote(event_types)) is None:
-                return self.async_create_entry(
-                    data={
-                        CONF_EVENT_TYPES: event_types,
-                        CONF_LIVE_INTERVAL: int(user_input[CONF_LIVE_INTERVAL]),
-                    }
-                )
-            else:
-                errors["base"] = error
-        current = list(entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES))
-        interval = int(live_interval(entry).total_seconds())
-        schema = _event_types_schema(current).extend(
-            {vol.Required(CONF_LIVE_INTERVAL, default=interval): LIVE_INTERVAL_SELECTOR}
-        )
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
-            errors=errors,
-        )
-
-    async def _async_update_remote(self, event_types: list[str]) -> str | None:
-        """Diff the registration at gridX to ``event_types``; error key or None.
-
-        Without a registered URL (none was available yet) there is nothing
-        to update: the runtime manager registers once it has a URL. After a
-        failure gridX is read back and brought back to the saved event types
-        (it may have applied a change whose answer was lost), and the
-        running manager looks again a minute later.
-        """
-        entry = self.config_entry
-        async with registration_lock(self.hass, entry.entry_id):
-            if not (url := entry.data.get(CONF_WEBHOOK_URL)):
-                return None
-            result = await self._async_register(url, event_types)
-            if isinstance(result, str):
-                saved = entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES)
-                restored = await self._async_register(url, list(saved))
-                if not isinstance(restored, str):
-                    async_write_registration(self.hass, entry, restored.as_entry_data())
-                async_check_later(entry)
-                return result
-            async_write_registration(self.hass, entry, result.as_entry_data())
-            return None
-
-    async def _async_register(
-        self, url: str, event_types: list[str]
-    ) -> RemoteRegistration | str:
-        """Reconcile the entry's registration to ``event_types``."""
-        data = self.config_entry.data
-        return await _async_register(
-            self.hass,
-            entry_client(self.hass, self.config_entry),
-            GridxUser(id=data[CONF_USER_ID], account_id=data[CONF_ACCOUNT_ID]),
-            WebhookTarget(url),
-            event_types,
-            RemoteRegistration.from_entry_data(data),
-            list(data.get(CONF_PREVIOUS_URLS, ())),
-        )

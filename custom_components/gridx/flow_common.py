@@ -1,0 +1,207 @@
+"""What the config flow and the options flow share: schemas, errors, registration.
+
+The selectors and schemas of the token steps, the error keys of gridX
+failures, and the one function that registers at gridX for a flow.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.const import CONF_API_TOKEN
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+from yarl import URL
+
+from . import nabucasa
+from .api.auth import TokenSource
+from .api.client import DEFAULT_BASE_URL, GridxClient
+from .api.errors import GridxApiError, GridxAuthError, GridxPermissionError
+from .api.resources import GridxUser
+from .const import (
+    CONF_ADVANCED,
+    CONF_API_BASE,
+    CONF_EVENT_TYPES,
+    CONF_REGISTRATION_METHOD,
+    CONF_USER_ID,
+    DEFAULT_EVENT_TYPES,
+    LOGGER,
+    METHOD_AUTOMATIC,
+    METHOD_RULES,
+    REGISTRATION_METHODS,
+)
+from .live_coordinator import MAX_LIVE_INTERVAL, MIN_LIVE_INTERVAL
+from .reconcile import RemoteRegistration, async_delete_remote, async_reconcile
+from .registration import WebhookTarget
+
+TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+LIVE_INTERVAL_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=MIN_LIVE_INTERVAL,
+        max=MAX_LIVE_INTERVAL,
+        step=10,
+        unit_of_measurement="s",
+        mode=NumberSelectorMode.BOX,
+    )
+)
+URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+EVENT_TYPES_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=list(DEFAULT_EVENT_TYPES),
+        multiple=True,
+        mode=SelectSelectorMode.LIST,
+    )
+)
+
+STEP_USER_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR,
+        vol.Required(CONF_ADVANCED): section(
+            vol.Schema(
+                {
+                    vol.Required(CONF_API_BASE, default=DEFAULT_BASE_URL): URL_SELECTOR,
+                    vol.Required(
+                        CONF_REGISTRATION_METHOD, default=METHOD_AUTOMATIC
+                    ): SelectSelector(
+                        SelectSelectorConfig(
+                            options=list(REGISTRATION_METHODS),
+                            translation_key=CONF_REGISTRATION_METHOD,
+                            mode=SelectSelectorMode.DROPDOWN,
+                        )
+                    ),
+                }
+            ),
+            {"collapsed": True},
+        ),
+    }
+)
+STEP_REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR})
+# Translation strings hold no URLs (hassfest rejects them): the flow passes
+# every URL it names as a placeholder.
+PLACEHOLDERS = {
+    "xenon_url": "https://xenon.gridx.de",
+    "default_api_base": DEFAULT_BASE_URL,
+    "network_url": "/config/network",
+    "cloud_url": "/config/cloud",
+}
+
+
+def event_types_schema(default: list[str]) -> vol.Schema:
+    """Return the event-type multi-select with ``default`` preselected."""
+    return vol.Schema(
+        {vol.Required(CONF_EVENT_TYPES, default=default): EVENT_TYPES_SELECTOR}
+    )
+
+
+def normalize_api_base(value: str) -> str | None:
+    """Return the API base without a trailing slash, or None when invalid.
+
+    yarl raises ValueError for what it cannot parse (a port beyond 65535, a
+    broken IPv6 literal): that is an invalid API base too, not a crash.
+    """
+    try:
+        url = URL(value.strip())
+        if url.scheme not in ("http", "https") or not url.host or not url.port:
+            return None
+        return str(url).rstrip("/")
+    except ValueError:
+        return None
+
+
+def error_key(err: Exception) -> str:
+    """Map a failure of a gridX call to a translated error key."""
+    if isinstance(err, GridxAuthError):
+        return "invalid_auth"
+    if isinstance(err, GridxPermissionError):
+        return "missing_permissions"
+    if isinstance(err, GridxApiError):
+        return "cannot_connect"
+    LOGGER.exception("Unexpected error talking to gridX")
+    return "unknown"
+
+
+def flow_client(
+    hass: HomeAssistant, token: str | TokenSource, api_base: str
+) -> GridxClient:
+    """Return a client on Home Assistant's shared session."""
+    return GridxClient(token, async_get_clientsession(hass), base_url=api_base)
+
+
+async def async_get_user(
+    hass: HomeAssistant, token: str, api_base: str
+) -> GridxUser | str:
+    """Return the token's user, or an error key."""
+    try:
+        return await flow_client(hass, token, api_base).get_user()
+    except Exception as err:  # noqa: BLE001 - every failure becomes a form error
+        return error_key(err)
+
+
+async def async_register(
+    hass: HomeAssistant,
+    client: GridxClient,
+    user: GridxUser,
+    target: WebhookTarget,
+    event_types: list[str],
+    current: RemoteRegistration,
+    previous_urls: list[str],
+) -> RemoteRegistration | str:
+    """Reconcile the registration at gridX, or return an error key."""
+    try:
+        return await async_reconcile(
+            client,
+            account_id=user.account_id,
+            user_id=user.id,
+            url=target.url,
+            event_types=event_types,
+            current=current,
+            previous_urls=previous_urls,
+        )
+    except Exception as err:  # noqa: BLE001 - every failure becomes a form error
+        return error_key(err)
+
+
+def other_rules_user(data: Mapping[str, Any], user_id: str) -> bool:
+    """Return True when ``user_id`` cannot take over the entry's rules.
+
+    Notification rules belong to the user who made them: a token of another
+    user can neither see nor delete them, so they would be left at gridX
+    for ever. Subscriptions belong to the account and may change hands.
+    """
+    return data.get(CONF_REGISTRATION_METHOD) == METHOD_RULES and user_id != data.get(
+        CONF_USER_ID
+    )
+
+
+async def async_clean_up(
+    hass: HomeAssistant,
+    client: GridxClient,
+    data: Mapping[str, Any],
+    cloudhook_of: str | None,
+) -> None:
+    """Delete what an unfinished flow may have left at gridX; never raises.
+
+    ``data`` names URLs only this flow used (its own webhook id), so
+    whatever targets them is the flow's. ``cloudhook_of`` is the webhook
+    id of a cloudhook the flow created.
+    """
+    try:
+        await async_delete_remote(client, data)
+    except GridxApiError as err:
+        LOGGER.warning(
+            "Could not delete what the cancelled gridX setup registered: %s", err
+        )
+    if cloudhook_of is not None:
+        await nabucasa.async_delete_cloudhook(hass, cloudhook_of)

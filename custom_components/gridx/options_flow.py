@@ -1,0 +1,95 @@
+"""The options flow of gridX: event types (a diff at gridX) and the live interval."""
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
+import voluptuous as vol
+
+from .api.resources import GridxUser
+from .const import (
+    CONF_ACCOUNT_ID,
+    CONF_EVENT_TYPES,
+    CONF_PREVIOUS_URLS,
+    CONF_USER_ID,
+    CONF_WEBHOOK_URL,
+    DEFAULT_EVENT_TYPES,
+)
+from .flow_common import LIVE_INTERVAL_SELECTOR, async_register, event_types_schema
+from .live_coordinator import CONF_LIVE_INTERVAL, live_interval
+from .manager import async_check_later
+from .portal import entry_client
+from .reconcile import RemoteRegistration
+from .registration import WebhookTarget, async_write_registration, registration_lock
+
+
+class GridxOptionsFlow(OptionsFlowWithReload):
+    """Change the event types (updating gridX to match) and the live interval."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the event types; update gridX first, save only on success."""
+        entry = self.config_entry
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            event_types: list[str] = user_input[CONF_EVENT_TYPES]
+            if not event_types:
+                errors[CONF_EVENT_TYPES] = "no_event_types"
+            elif (error := await self._async_update_remote(event_types)) is None:
+                return self.async_create_entry(
+                    data={
+                        CONF_EVENT_TYPES: event_types,
+                        CONF_LIVE_INTERVAL: int(user_input[CONF_LIVE_INTERVAL]),
+                    }
+                )
+            else:
+                errors["base"] = error
+        current = list(entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES))
+        interval = int(live_interval(entry).total_seconds())
+        schema = event_types_schema(current).extend(
+            {vol.Required(CONF_LIVE_INTERVAL, default=interval): LIVE_INTERVAL_SELECTOR}
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+        )
+
+    async def _async_update_remote(self, event_types: list[str]) -> str | None:
+        """Diff the registration at gridX to ``event_types``; error key or None.
+
+        Without a registered URL (none was available yet) there is nothing
+        to update: the runtime manager registers once it has a URL. After a
+        failure gridX is read back and brought back to the saved event types
+        (it may have applied a change whose answer was lost), and the
+        running manager looks again a minute later.
+        """
+        entry = self.config_entry
+        async with registration_lock(self.hass, entry.entry_id):
+            if not (url := entry.data.get(CONF_WEBHOOK_URL)):
+                return None
+            result = await self._async_register(url, event_types)
+            if isinstance(result, str):
+                saved = entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES)
+                restored = await self._async_register(url, list(saved))
+                if not isinstance(restored, str):
+                    async_write_registration(self.hass, entry, restored.as_entry_data())
+                async_check_later(entry)
+                return result
+            async_write_registration(self.hass, entry, result.as_entry_data())
+            return None
+
+    async def _async_register(
+        self, url: str, event_types: list[str]
+    ) -> RemoteRegistration | str:
+        """Reconcile the entry's registration to ``event_types``."""
+        data = self.config_entry.data
+        return await async_register(
+            self.hass,
+            entry_client(self.hass, self.config_entry),
+            GridxUser(id=data[CONF_USER_ID], account_id=data[CONF_ACCOUNT_ID]),
+            WebhookTarget(url),
+            event_types,
+            RemoteRegistration.from_entry_data(data),
+            list(data.get(CONF_PREVIOUS_URLS, ())),
+        )
