@@ -302,6 +302,9 @@ async def test_portal_same_account_as_token_entry(
         ("server_error", {}, "portal_unreachable"),
         (None, {"api_base": "ftp://x"}, "invalid_api_base"),
         (None, {"auth_base": "not a url"}, "invalid_auth_base"),
+        # Issue 7 item 21: what yarl cannot parse is a form error, not a crash.
+        (None, {"api_base": "http://localhost:99999"}, "invalid_api_base"),
+        (None, {"auth_base": "http://localhost:99999"}, "invalid_auth_base"),
         ("api_down", {}, "cannot_connect"),
         ("user_gone", {}, "invalid_auth"),
     ],

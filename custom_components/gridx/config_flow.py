@@ -52,7 +52,7 @@ from .flow_common import (
     async_register,
     event_types_schema,
     flow_client,
-    normalize_api_base,
+    normalize_base_url,
     other_rules_user,
 )
 from .options_flow import GridxOptionsFlow
@@ -125,7 +125,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         if user_input is not None:
             advanced = user_input[CONF_ADVANCED]
             token = user_input[CONF_API_TOKEN].strip()
-            api_base = normalize_api_base(advanced[CONF_API_BASE])
+            api_base = normalize_base_url(advanced[CONF_API_BASE])
             if api_base is None:
                 errors["base"] = "invalid_api_base"
             else:
@@ -274,7 +274,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
             token = (user_input.get(CONF_API_TOKEN) or "").strip() or entry.data[
                 CONF_API_TOKEN
             ]
-            api_base = normalize_api_base(user_input[CONF_API_BASE])
+            api_base = normalize_base_url(user_input[CONF_API_BASE])
             if api_base is None:
                 errors["base"] = "invalid_api_base"
             else:

@@ -34,7 +34,6 @@ from homeassistant.helpers.selector import (
 )
 from homeassistant.util.hass_dict import HassKey
 import voluptuous as vol
-from yarl import URL
 
 from .api.auth import (
     DEFAULT_AUTH_BASE,
@@ -72,6 +71,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .flow_common import normalize_base_url
 from .registration import WebhookTarget, WebhookUrlError, async_resolve_webhook_url
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -109,14 +109,6 @@ STEP_REAUTH_PORTAL_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): PASSWORD_SE
 # When the portal throttled or locked a login: (portal, e-mail) -> the
 # monotonic time before which no flow asks the portal again.
 PORTAL_HOLDS: HassKey[dict[tuple[str, str], float]] = HassKey(f"{DOMAIN}_portal_holds")
-
-
-def normalize_base(value: str) -> str | None:
-    """Return an http(s) base URL without a trailing slash, or None."""
-    url = URL(value.strip())
-    if url.scheme not in ("http", "https") or not url.host:
-        return None
-    return str(url).rstrip("/")
 
 
 def portal_error_key(err: Exception) -> str:
@@ -277,8 +269,8 @@ class GridxPortalFlow(ConfigFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             advanced = user_input[CONF_ADVANCED]
-            api_base = normalize_base(advanced[CONF_API_BASE])
-            auth_base = normalize_base(advanced[CONF_AUTH_BASE])
+            api_base = normalize_base_url(advanced[CONF_API_BASE])
+            auth_base = normalize_base_url(advanced[CONF_AUTH_BASE])
             if api_base is None:
                 errors["base"] = "invalid_api_base"
             elif auth_base is None:
@@ -359,8 +351,8 @@ class GridxPortalFlow(ConfigFlow):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            api_base = normalize_base(user_input[CONF_API_BASE])
-            auth_base = normalize_base(user_input[CONF_AUTH_BASE])
+            api_base = normalize_base_url(user_input[CONF_API_BASE])
+            auth_base = normalize_base_url(user_input[CONF_AUTH_BASE])
             if api_base is None:
                 errors["base"] = "invalid_api_base"
             elif auth_base is None:

@@ -105,8 +105,8 @@ def event_types_schema(default: list[str]) -> vol.Schema:
     )
 
 
-def normalize_api_base(value: str) -> str | None:
-    """Return the API base without a trailing slash, or None when invalid.
+def normalize_base_url(value: str) -> str | None:
+    """Return an http(s) base URL without a trailing slash, or None when invalid.
 
     yarl raises ValueError for what it cannot parse (a port beyond 65535, a
     broken IPv6 literal): that is an invalid API base too, not a crash.
