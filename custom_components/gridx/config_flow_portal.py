@@ -43,8 +43,6 @@ from .api.auth import (
 )
 from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.errors import (
-    GridxApiError,
-    GridxAuthError,
     GridxInvalidCredentialsError,
     GridxMfaRequiredError,
     GridxNotFoundError,
@@ -71,7 +69,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .flow_common import normalize_base_url
+from .flow_common import error_key, normalize_base_url
 from .registration import WebhookTarget, WebhookUrlError, async_resolve_webhook_url
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -121,12 +119,8 @@ def portal_error_key(err: Exception) -> str:
         return "too_many_attempts"
     if isinstance(err, GridxPortalUnreachableError):
         return "portal_unreachable"
-    if isinstance(err, GridxAuthError):
-        return "invalid_auth"
-    if isinstance(err, GridxApiError):
-        return "cannot_connect"
-    LOGGER.exception("Unexpected error during the gridX portal login")
-    return "unknown"
+    # The rest fail like any gridX call of the token flow.
+    return error_key(err)
 
 
 @dataclass(slots=True)
