@@ -47,9 +47,15 @@ MAX_INTERVAL: Mapping[str, timedelta] = {
     "1d": timedelta(days=31),
     "1w": timedelta(days=31),
 }
-# Ids of the simulated appliances that are not in the demo's appliance list.
+# Ids of simulated appliances that the gateway's appliance list lacks.
 BATTERY_SUFFIX = "battery"
 HEAT_PUMP_SUFFIX = "heatpump"
+EV_STATION_SUFFIX = "evstation"
+# The appliances (type, kinds) whose ids the live arrays use, best first: a
+# battery sits behind a battery or hybrid inverter.
+_BATTERY_APPLIANCES = (("INVERTER", "BATTERY"), ("INVERTER", "HYBRID"))
+_HEAT_PUMP_APPLIANCES = (("HEAT_PUMP", None),)
+_EV_APPLIANCES = (("EVSTATION", None),)
 _EV_CHARGE = {EventType.EV_CHARGE_STARTED, EventType.EV_MEASUREMENT}
 _EV_IDLE = {EventType.EV_CHARGE_STOPPED, EventType.EV_UNPLUGGED}
 
@@ -96,7 +102,7 @@ class LiveSimulator:
         self.systems: dict[str, SystemSimulation] = {}
         self.negative_export = False
         self.empty_answers = 0
-        self._meter_offsets: dict[str, tuple[float, float]] = {}
+        self._meter_offsets: dict[str, tuple[float, float, float]] = {}
         self._ev_power: dict[str, float] = {}
 
     # -- the simulations ------------------------------------------------
@@ -137,13 +143,28 @@ class LiveSimulator:
         days = (simulation.origin - _EPOCH) / timedelta(days=1)
         supply = days * IMPORT_WH_PER_DAY + simulation.energy_wh("supply", moment)
         feed_in = days * EXPORT_WH_PER_DAY + simulation.energy_wh("feedIn", moment)
-        offset_import, offset_export = self._meter_offsets.get(system_id, (0.0, 0.0))
+        offset_import, offset_export, _ = self._offsets(system_id)
         return supply * WS_PER_WH - offset_import, feed_in * WS_PER_WH - offset_export
+
+    def heat_pump_meter_ws(self, system_id: str, moment: datetime) -> float:
+        """Return the heat pump meter reading in Ws, unquantized."""
+        simulation = self.system(system_id)
+        days = (simulation.origin - _EPOCH) / timedelta(days=1)
+        # A heat pump uses about a fifth of the grid import over a year.
+        energy = days * IMPORT_WH_PER_DAY / 5 + simulation.energy_wh("heatPump", moment)
+        return energy * WS_PER_WH - self._offsets(system_id)[2]
+
+    def _offsets(self, system_id: str) -> tuple[float, float, float]:
+        return self._meter_offsets.get(system_id, (0.0, 0.0, 0.0))
 
     def reset_meters(self, system_id: str) -> None:
         """Fault: make the system's meters restart from zero now."""
         self._meter_offsets.pop(system_id, None)
-        self._meter_offsets[system_id] = self.meters_ws(system_id, self.clock())
+        now = self.clock()
+        self._meter_offsets[system_id] = (
+            *self.meters_ws(system_id, now),
+            self.heat_pump_meter_ws(system_id, now),
+        )
 
     def _gateway_of(self, system_id: str, account_id: str) -> str | None:
         for gateway in self._emulator.state.gateways.values():
@@ -196,17 +217,26 @@ class LiveSimulator:
             }
             body["battery"] = {**battery, "applianceID": ""}
             body["batteries"] = [
-                {**battery, "applianceID": f"{gateway_id}-{BATTERY_SUFFIX}"}
+                {**battery, "applianceID": appliance_id}
+                for appliance_id in self._appliances(
+                    gateway_id, _BATTERY_APPLIANCES, BATTERY_SUFFIX
+                )
             ]
         if simulation.has_heat_pump:
             body["heatPump"] = round(powers.heat_pump)
             body["heatPumps"] = [
                 {
-                    "applianceID": f"{gateway_id}-{HEAT_PUMP_SUFFIX}",
+                    "applianceID": appliance_id,
                     "power": round(powers.heat_pump),
                     "sgReadyState": "ON" if powers.photovoltaic > 4000 else "AUTO",
                 }
+                for appliance_id in self._appliances(
+                    gateway_id, _HEAT_PUMP_APPLIANCES, HEAT_PUMP_SUFFIX
+                )
             ]
+            body["heatPumpMeterReadingPositive"] = _quantize(
+                self.heat_pump_meter_ws(system_id, now)
+            )
         if simulation.has_ev:
             body["evChargingStation"] = {"power": round(powers.ev)}
             body["evChargingStations"] = [
@@ -218,17 +248,34 @@ class LiveSimulator:
                     else "UNPLUGGED",
                     "readingTotal": round(simulation.energy_wh("ev", now), 2),
                 }
-                for station_id in self._stations(gateway_id)
+                for station_id in self._appliances(
+                    gateway_id, _EV_APPLIANCES, EV_STATION_SUFFIX
+                )
             ]
         return body
 
-    def _stations(self, gateway_id: str) -> list[str]:
-        stations = [
-            appliance.id
-            for appliance in self._emulator.state.appliances.values()
-            if appliance.gateway_id == gateway_id and appliance.type == "EVSTATION"
-        ]
-        return stations or [f"{gateway_id}-evstation"]
+    def _appliances(
+        self,
+        gateway_id: str,
+        kinds: tuple[tuple[str, str | None], ...],
+        suffix: str,
+    ) -> list[str]:
+        """Return the ids of the gateway's appliances of the first matching kind.
+
+        The simulated values are one appliance's: with several candidates of
+        one (type, kind) only the first carries them. Without any, an id the
+        gateway's appliance list lacks (``<gateway>-<suffix>``).
+        """
+        appliances = self._emulator.state.appliances.values()
+        for appliance_type, kind in kinds:
+            for appliance in appliances:
+                if (
+                    appliance.gateway_id == gateway_id
+                    and appliance.type == appliance_type
+                    and kind in (None, appliance.kind)
+                ):
+                    return [appliance.id]
+        return [f"{gateway_id}-{suffix}"]
 
     def historical_body(
         self, system_id: str, start: datetime, end: datetime, resolution: str

@@ -1,282 +1,32 @@
-"""Live sensors: system power, battery, rates and real grid meters.
+"""Live sensors: system power, battery, rates, real meters, and appliances.
 
 System values sit on the gateway's device (a system is 1:1 with its
-gateway); the values of a heat pump or charging station in the live arrays
-sit on that appliance's device when the store knows it, else on the gateway.
-A sensor exists only once its system reported its value (no battery: no
-battery sensors). Units and signs are gridX's (gridx-live-facts §3, §6):
-power in W with grid + import / - export and battery + discharge / - charge,
-as Home Assistant expects; rates 0-1 become %; meters in Ws become kWh.
+gateway); the values of each battery, heat pump or charging station in the
+live arrays sit on that appliance's device when the store knows it, else on
+the gateway (live_appliance.py). A sensor exists only once its system
+reported its value (no battery: no battery sensors). What each sensor shows
+is described in live_descriptions.py and live_appliance.py.
 """
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, override
+from typing import override
 
-from homeassistant.components.sensor import (
-    RestoreSensor,
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
-from homeassistant.const import PERCENTAGE, UnitOfEnergy, UnitOfPower
+from homeassistant.components.sensor import RestoreSensor, SensorEntity
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api.live import WS_PER_KWH, LiveEvStation, LiveMeasurement
 from .const import ResourceKind
 from .entity import resource_device_info
 from .identity import entity_unique_id
+from .live_appliance import ITEM_SENSORS, GridxItemSensorEntityDescription
 from .live_coordinator import GridxLiveCoordinator, LiveSystem
+from .live_descriptions import SYSTEM_SENSORS, GridxLiveSensorEntityDescription, Value
 from .runtime import GridxConfigEntry
 
 # A meter that drops by less than this share of its reading is a glitch and
 # is held; a larger drop is a meter reset (a new total_increasing cycle).
 METER_GLITCH_SHARE = 0.1
-SG_READY_OPTIONS = ["off", "auto", "recommend_on", "on"]
-PLUG_STATE_OPTIONS = [
-    "unplugged",
-    "plugged_on_station",
-    "plugged_on_station_and_plugged_on_vehicle",
-]
-
-type Value = float | str | None
-
-
-def _field(name: str) -> Callable[[LiveMeasurement], Value]:
-    return lambda live: live.get(name)
-
-
-def _percent(name: str) -> Callable[[LiveMeasurement], Value]:
-    def value(live: LiveMeasurement) -> Value:
-        rate = live.get(name)
-        return None if rate is None else round(rate * 100, 2)
-
-    return value
-
-
-def _grid_import(live: LiveMeasurement) -> Value:
-    grid = live.get("grid")
-    return None if grid is None else max(grid, 0.0)
-
-
-def _grid_export(live: LiveMeasurement) -> Value:
-    grid = live.get("grid")
-    return None if grid is None else max(-grid, 0.0)
-
-
-def _meter(name: str) -> Callable[[LiveMeasurement], Value]:
-    """Return a Ws meter in kWh; the sign is dropped (negative-export quirk)."""
-
-    def value(live: LiveMeasurement) -> Value:
-        reading = live.get(name)
-        return None if reading is None else abs(reading) / WS_PER_KWH
-
-    return value
-
-
-def _battery(attribute: str, scale: float = 1) -> Callable[[LiveMeasurement], Value]:
-    def value(live: LiveMeasurement) -> Value:
-        number = None if live.battery is None else getattr(live.battery, attribute)
-        return None if number is None else round(number * scale, 2)
-
-    return value
-
-
-def _station_power(live: LiveMeasurement) -> Value:
-    return None if live.ev_station is None else live.ev_station.power
-
-
-def _lower(value: str | None, options: list[str]) -> str | None:
-    """Return a known enum value in lower case; UNKNOWN and others are None."""
-    lowered = None if value is None else value.lower()
-    return lowered if lowered in options else None
-
-
-@dataclass(frozen=True, kw_only=True)
-class GridxLiveSensorEntityDescription(SensorEntityDescription):
-    """A system-level live value."""
-
-    value_fn: Callable[[LiveMeasurement], Value]
-    meter: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class GridxItemSensorEntityDescription(SensorEntityDescription):
-    """A value of each item of a live array (heat pumps, charging stations)."""
-
-    items_fn: Callable[[LiveMeasurement], Sequence[Any]]
-    value_fn: Callable[[Any], Value]
-    meter: bool = False
-    # A system sensor shows the same value when this is the only item; an
-    # unmatched only item (it would sit on the gateway too) gets no sensor.
-    repeats_aggregate: bool = False
-
-
-def _power(key: str, value_fn: Callable[[LiveMeasurement], Value], **kw: Any) -> Any:
-    return GridxLiveSensorEntityDescription(
-        key=key,
-        translation_key=key,
-        value_fn=value_fn,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-        **kw,
-    )
-
-
-def _energy(key: str, value_fn: Callable[[LiveMeasurement], Value], **kw: Any) -> Any:
-    return GridxLiveSensorEntityDescription(
-        key=key,
-        translation_key=key,
-        value_fn=value_fn,
-        meter=True,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=1,
-        **kw,
-    )
-
-
-def _rate(key: str, name: str) -> GridxLiveSensorEntityDescription:
-    return GridxLiveSensorEntityDescription(
-        key=key,
-        translation_key=key,
-        value_fn=_percent(name),
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=0,
-    )
-
-
-def _stored(key: str, attribute: str) -> GridxLiveSensorEntityDescription:
-    return GridxLiveSensorEntityDescription(
-        key=key,
-        translation_key=key,
-        value_fn=_battery(attribute),
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
-        suggested_display_precision=0,
-        entity_registry_enabled_default=False,
-    )
-
-
-SYSTEM_SENSORS: tuple[GridxLiveSensorEntityDescription, ...] = (
-    _power("photovoltaic_power", _field("photovoltaic")),
-    _power("production_power", _field("production")),
-    _power("consumption_power", _field("consumption")),
-    _power("total_consumption_power", _field("totalConsumption")),
-    _power("grid_power", _field("grid")),
-    _power("grid_import_power", _grid_import),
-    _power("grid_export_power", _grid_export),
-    _power("battery_power", _battery("power")),
-    _power("heat_pump_power", _field("heatPump")),
-    _power("heating_power", _field("heating")),
-    _power("charging_station_power", _station_power),
-    _power(
-        "self_supply_power", _field("selfSupply"), entity_registry_enabled_default=False
-    ),
-    _power(
-        "self_consumption_power",
-        _field("selfConsumption"),
-        entity_registry_enabled_default=False,
-    ),
-    *(
-        _power(
-            f"grid_l{n}_power",
-            _field(f"gridL{n}"),
-            entity_registry_enabled_default=False,
-        )
-        for n in (1, 2, 3)
-    ),
-    GridxLiveSensorEntityDescription(
-        key="battery_state_of_charge",
-        translation_key="battery_state_of_charge",
-        value_fn=_battery("state_of_charge", 100),
-        device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=0,
-    ),
-    _stored("battery_capacity", "capacity"),
-    _stored("battery_remaining_charge", "remaining_charge"),
-    _rate("self_sufficiency", "selfSufficiencyRate"),
-    _rate("self_consumption_rate", "selfConsumptionRate"),
-    _energy("grid_import_energy", _meter("gridMeterReadingPositive")),
-    _energy("grid_export_energy", _meter("gridMeterReadingNegative")),
-    _energy(
-        "heat_pump_energy",
-        _meter("heatPumpMeterReadingPositive"),
-        entity_registry_enabled_default=False,
-    ),
-)
-
-
-def _station_energy(station: LiveEvStation) -> Value:
-    # Wh per the spec; some clients read kWh (gridx-live-facts §3.1). The
-    # spec wins; the unit is Wh, shown in kWh.
-    return station.reading_total
-
-
-ITEM_SENSORS: tuple[GridxItemSensorEntityDescription, ...] = (
-    GridxItemSensorEntityDescription(
-        key="heat_pump_power",
-        translation_key="heat_pump_power",
-        repeats_aggregate=True,
-        items_fn=lambda live: live.heat_pumps,
-        value_fn=lambda item: item.power,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-    ),
-    GridxItemSensorEntityDescription(
-        key="sg_ready_state",
-        translation_key="sg_ready_state",
-        items_fn=lambda live: live.heat_pumps,
-        value_fn=lambda item: _lower(item.sg_ready_state, SG_READY_OPTIONS),
-        device_class=SensorDeviceClass.ENUM,
-        options=SG_READY_OPTIONS,
-    ),
-    GridxItemSensorEntityDescription(
-        key="charging_station_power",
-        translation_key="charging_station_power",
-        repeats_aggregate=True,
-        items_fn=lambda live: live.ev_stations,
-        value_fn=lambda item: item.power,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-    ),
-    GridxItemSensorEntityDescription(
-        key="charging_station_energy",
-        translation_key="charging_station_energy",
-        items_fn=lambda live: live.ev_stations,
-        value_fn=_station_energy,
-        meter=True,
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
-        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=1,
-    ),
-    GridxItemSensorEntityDescription(
-        key="plug_state",
-        translation_key="plug_state",
-        items_fn=lambda live: live.ev_stations,
-        value_fn=lambda item: _lower(item.plug_state, PLUG_STATE_OPTIONS),
-        device_class=SensorDeviceClass.ENUM,
-        options=PLUG_STATE_OPTIONS,
-        entity_registry_enabled_default=False,
-    ),
-)
 
 
 @callback
@@ -334,7 +84,7 @@ def async_setup_live_sensors(
                     )
                     if not appliance or unique_id in added:
                         continue
-                    if item_description.value_fn(item) is None:
+                    if item_description.value_fn(live, item) is None:
                         continue
                     added.add(unique_id)
                     new.append(
@@ -403,7 +153,7 @@ class GridxLiveSensor(CoordinatorEntity[GridxLiveCoordinator], SensorEntity):
         if isinstance(description, GridxItemSensorEntityDescription):
             for item in description.items_fn(live):
                 if item.appliance_id == self._appliance_id:
-                    return description.value_fn(item)
+                    return description.value_fn(live, item)
             return None
         if isinstance(description, GridxLiveSensorEntityDescription):
             return description.value_fn(live)
