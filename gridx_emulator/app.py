@@ -22,6 +22,7 @@ from ._protocol import SUBSCRIBABLE_EVENT_TYPES, EventType
 from .auth0 import Auth0Emulator
 from .delivery import DeliveryResult
 from .faults import Fault, FaultInjector
+from .fleet import page_bounds
 from .live import LiveSimulator
 from .state import EmulatorState, Rule, Subscription, User, new_id, new_webhook_secret
 
@@ -414,15 +415,16 @@ class GridxApi:
     async def _list_gateways(
         self, request: web.Request, caller: Caller
     ) -> web.Response:
-        """``GET /gateways``: the account's gateways (assumed shape)."""
-        return json_response(
-            200,
-            [
-                gateway.to_api()
-                for gateway in self._emulator.state.gateways.values()
-                if gateway.account_id == caller.user.account_id
-            ],
-        )
+        """``GET /gateways``: one page of the account's gateways (assumed shape)."""
+        bounds = page_bounds(request.query)
+        if isinstance(bounds, list):
+            raise ApiError(422, "Validation failed", bounds)
+        gateways = [
+            gateway.to_api()
+            for gateway in self._emulator.state.gateways.values()
+            if gateway.account_id == caller.user.account_id
+        ]
+        return json_response(200, gateways[slice(*bounds)])
 
     async def _list_appliances(
         self, request: web.Request, caller: Caller

@@ -10,6 +10,7 @@ Run it with ``python -m gridx_emulator --fleet 200x9``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 import random
 
@@ -124,3 +125,34 @@ def seed_fleet(
         systems=tuple(system_ids),
         appliances=tuple(appliance_ids),
     )
+
+
+# GET /gateways pages (gridx-live-facts §2): ``page`` from 1, ``per_page``
+# 20 by default, 20-100.
+DEFAULT_PER_PAGE = 20
+MIN_PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+
+def page_bounds(query: Mapping[str, str]) -> tuple[int, int] | list[str]:
+    """Return (first, stop) item indexes of the asked page, or the errors.
+
+    ``per_page`` outside 20-100 is clamped (the spec states the range, not
+    the answer to a value outside it); a value that is not a positive
+    integer is an error.
+    """
+    values: dict[str, int] = {}
+    errors = []
+    for name, default in (("page", 1), ("per_page", DEFAULT_PER_PAGE)):
+        raw = query.get(name)
+        if raw is None:
+            values[name] = default
+        elif raw.isdigit() and int(raw) >= 1:
+            values[name] = int(raw)
+        else:
+            errors.append(f"{name}: expected a positive integer, got {raw!r}")
+    if errors:
+        return errors
+    per_page = min(MAX_PER_PAGE, max(MIN_PER_PAGE, values["per_page"]))
+    first = (values["page"] - 1) * per_page
+    return first, first + per_page

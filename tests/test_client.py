@@ -177,7 +177,9 @@ async def test_base_url_override(
 
     assert await client.list_gateways() == []
     assert client.base_url == "http://127.0.0.1:8099"
-    assert _call(aioclient_mock)[1] == URL("http://127.0.0.1:8099/gateways")
+    assert _call(aioclient_mock)[1] == URL(
+        "http://127.0.0.1:8099/gateways?page=1&per_page=100"
+    )
     assert DEFAULT_BASE_URL == BASE
 
 
@@ -626,7 +628,12 @@ async def test_list_gateways(
         Gateway("gw2", "Garage", "9312355", None, "sys2", None, None),
         Gateway("gw3"),
     ]
-    assert _call(aioclient_mock) == ("GET", URL(f"{BASE}/gateways"), None, AUTH_HEADERS)
+    assert _call(aioclient_mock) == (
+        "GET",
+        URL(f"{BASE}/gateways?page=1&per_page=100"),
+        None,
+        AUTH_HEADERS,
+    )
 
 
 @pytest.mark.parametrize("wrapper", [None, "appliances", "items"])
@@ -887,7 +894,9 @@ async def test_timeout_error(
     with pytest.raises(GridxConnectionError) as exc_info:
         await client.list_gateways()
 
-    assert str(exc_info.value) == "GET /gateways: no answer within 10 s"
+    assert str(exc_info.value) == (
+        "GET /gateways?page=1&per_page=100: no answer within 10 s"
+    )
     _assert_no_secrets(exc_info.value)
 
 

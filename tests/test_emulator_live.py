@@ -324,3 +324,30 @@ async def test_demo_token_sees_live(
         "GET", f"/systems/{demo_ids.system_id}/live", token=DEMO_TOKEN
     )
     assert status == 200
+
+
+async def test_gateways_come_in_pages(
+    emulator: GridxEmulator, emulator_api: EmulatorApi
+) -> None:
+    """``page`` and ``per_page`` (20 by default, 20-100) cut the list (§2)."""
+    fleet = emulator.seed_fleet(token="big", gateways=45, appliances_per_gateway=1)
+
+    async def ids(query: str) -> list[str]:
+        status, _, body = await emulator_api.request(
+            "GET", f"/gateways{query}", token="big"
+        )
+        assert status == 200
+        return [item["id"] for item in body]
+
+    assert await ids("") == list(fleet.gateways[:20])
+    assert await ids("?page=3") == list(fleet.gateways[40:])
+    assert await ids("?page=4") == []
+    assert await ids("?page=1&per_page=100") == list(fleet.gateways)
+    assert await ids("?page=2&per_page=5") == list(fleet.gateways[20:40])  # min 20
+    assert await ids("?per_page=1000") == list(fleet.gateways)  # max 100
+    for bad in ("?page=0", "?per_page=x", "?page=-1"):
+        status, _, body = await emulator_api.request(
+            "GET", f"/gateways{bad}", token="big"
+        )
+        assert status == 422
+        assert body["details"]

@@ -3,11 +3,13 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aiohttp import ClientSession
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from custom_components.gridx.api import client as client_module
 from custom_components.gridx.api.client import GridxClient
 from custom_components.gridx.api.errors import (
     GridxPermissionError,
@@ -25,6 +27,7 @@ from custom_components.gridx.api.live import (
     parse_time,
 )
 from custom_components.gridx.api.resources import Gateway
+from gridx_emulator import GridxEmulator
 
 BASE = "https://api.gridx.de"
 SYSTEM = "3f2c9a61-0b7e-4d2a-9c15-7e8d4b1a2f30"
@@ -281,3 +284,76 @@ async def test_client_live_errors(
     with pytest.raises(GridxRateLimitError) as err:
         await client.get_live("s1")
     assert err.value.retry_after == 30
+
+
+async def test_client_walks_gateway_pages(emulator: GridxEmulator) -> None:
+    """Every gateway of a 230-gateway account, in three pages of 100."""
+    fleet = emulator.seed_fleet(token="big", gateways=230, appliances_per_gateway=1)
+    async with ClientSession() as session:
+        client = GridxClient("big", session, base_url=emulator.base_url)
+        gateways = await client.list_gateways()
+    assert [gateway.id for gateway in gateways] == list(fleet.gateways)
+    assert [gateway.system_id for gateway in gateways] == list(fleet.systems)
+
+
+def _gateways(first: int, count: int) -> list[dict[str, Any]]:
+    return [
+        {"id": f"gw-{n}", "system": {"id": f"s-{n}"}}
+        for n in range(first, first + count)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pages", "requests", "total"),
+    [
+        # The documented reading: a short page is the last.
+        ([_gateways(0, 100), _gateways(100, 7)], 2, 107),
+        # A full last page: the next, empty page ends the walk.
+        ([_gateways(0, 100), []], 2, 100),
+        # Fewer than the documented minimum of 20: certainly the last page.
+        ([_gateways(0, 3)], 1, 3),
+        # A server that caps per_page at 50: pages of 50 are full pages.
+        ([_gateways(0, 50), _gateways(50, 50), _gateways(100, 20)], 3, 120),
+        # A server that ignores page repeats itself: no new gateway, stop.
+        ([_gateways(0, 30), _gateways(0, 30)], 2, 30),
+        # A bare object wrapping the list (tolerated like other lists).
+        ([{"gateways": _gateways(0, 1)}], 1, 1),
+    ],
+)
+async def test_client_gateway_pages_end_in_both_readings(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    pages: list[Any],
+    requests: int,
+    total: int,
+) -> None:
+    """How the last page shows is not documented: each reading ends the walk."""
+    for number, page in enumerate(pages, start=1):
+        aioclient_mock.get(
+            f"{BASE}/gateways",
+            params={"page": str(number), "per_page": "100"},
+            json=page,
+        )
+    client = GridxClient("gxp_token", async_get_clientsession(hass))
+    gateways = await client.list_gateways()
+    assert len(gateways) == total
+    assert len({gateway.id for gateway in gateways}) == total
+    assert aioclient_mock.call_count == requests
+
+
+async def test_client_gateway_pages_are_bounded(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server that never ends its pages is asked at most MAX_GATEWAY_PAGES times."""
+    monkeypatch.setattr(client_module, "MAX_GATEWAY_PAGES", 3)
+    for number in range(1, 5):
+        aioclient_mock.get(
+            f"{BASE}/gateways",
+            params={"page": str(number), "per_page": "100"},
+            json=_gateways(number * 100, 100),
+        )
+    client = GridxClient("gxp_token", async_get_clientsession(hass))
+    assert len(await client.list_gateways()) == 300
+    assert aioclient_mock.call_count == 3

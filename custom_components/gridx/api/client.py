@@ -57,6 +57,10 @@ _MAX_MESSAGE_LENGTH: Final = 300
 # The longest Retry-After honoured, in seconds: a hostile or broken answer
 # (``Retry-After: 1e12``) must not park a retry for ever.
 MAX_RETRY_AFTER: Final = 3600.0
+# GET /gateways pages (gridx-live-facts §2): per_page is 20-100.
+GATEWAYS_PER_PAGE: Final = 100
+MIN_GATEWAYS_PER_PAGE: Final = 20
+MAX_GATEWAY_PAGES: Final = 100
 _REDACTED: Final = "***"
 
 
@@ -429,9 +433,32 @@ class GridxClient:
     # -- Read API used for polling (undocumented shapes) -------------------
 
     async def list_gateways(self) -> list[Gateway]:
-        """Return the gateways the token can see (``GET /gateways``)."""
-        payload = await self._request_json("GET", "/gateways")
-        return [Gateway.from_dict(item) for item in unwrap_list(payload, "gateways")]
+        """Return the gateways the token can see (``GET /gateways``), all pages.
+
+        gridx-live-facts §2: ``page`` (from 1) and ``per_page`` (20-100). How
+        the last page shows is **not documented**, and a server may cap
+        ``per_page`` lower; so the walk ends at a page shorter than a full
+        one (``per_page``, or the longest page seen when that is shorter,
+        but at least the documented minimum of 20), an empty page, or a page
+        without a new gateway (a server that ignores ``page`` repeats its
+        first page). `MAX_GATEWAY_PAGES` bounds it.
+        """
+        gateways: dict[str, Gateway] = {}
+        longest = 0
+        for page in range(1, MAX_GATEWAY_PAGES + 1):
+            payload = await self._request_json(
+                "GET", f"/gateways?page={page}&per_page={GATEWAYS_PER_PAGE}"
+            )
+            items = [
+                Gateway.from_dict(item) for item in unwrap_list(payload, "gateways")
+            ]
+            new = {item.id: item for item in items if item.id not in gateways}
+            gateways.update(new)
+            full = min(GATEWAYS_PER_PAGE, max(MIN_GATEWAYS_PER_PAGE, longest))
+            if not new or len(items) < full:
+                break
+            longest = max(longest, len(items))
+        return list(gateways.values())
 
     async def list_appliances(self, gateway_id: str) -> list[Appliance]:
         """Return a gateway's appliances (``GET /gateways/{id}/appliances``)."""
