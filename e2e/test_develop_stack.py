@@ -2,18 +2,26 @@
 
 Onboard, add gridX through the config-flow REST API (what the UI calls) with
 the emulator's token, see live solar and grid power, watch the demo
-scenario change the gateway and EV sensors, build the "EV plugged in" device-trigger automation and see it
-fire, then delete the entry and find nothing left at the emulator.
+scenario change the gateway and EV sensors, build the "EV plugged in"
+device-trigger automation and see it fire, find yesterday's hourly grid
+import in the Energy dashboard's statistics, then delete the entry and find
+nothing left at the emulator.
 """
 
+from datetime import UTC, datetime, time as day_start, timedelta
+import math
 import time
 from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from .harness import Stack, wait_for
+from .ws import ws_command
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = pytest.mark.timeout(360)
+HOUR = timedelta(hours=1)
 
 
 def _template(stack: Stack, template: str) -> Any:
@@ -34,6 +42,82 @@ def _find(stack: Stack, device_class: str, keyword: str) -> str:
         if attrs.get("device_class") == device_class and keyword in entity_id:
             return entity_id
     return ""
+
+
+def _yesterday(stack: Stack) -> tuple[datetime, datetime]:
+    """Return yesterday in Home Assistant's time zone, as UTC instants."""
+    zone = ZoneInfo(stack.api("GET", "/api/config")["time_zone"])
+    today = datetime.now(zone).date()
+    start = datetime.combine(today - timedelta(days=1), day_start(), zone)
+    end = datetime.combine(today, day_start(), zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _z(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _grid_import_statistic(stack: Stack) -> str:
+    """Return the id to pick as "Grid consumption" in the Energy dashboard."""
+    ids = ws_command(stack, "recorder/list_statistic_ids", statistic_type="sum")
+    found = [
+        item["statistic_id"]
+        for item in ids
+        if item["statistic_id"].startswith("gridx:")
+        and item["statistic_id"].endswith("_grid_import")
+    ]
+    return found[0] if len(found) == 1 else ""
+
+
+def _check_yesterdays_grid_import(stack: Stack) -> None:
+    """Yesterday's hours in the recorder equal the emulator's /historical."""
+    start, end = _yesterday(stack)
+    hours = round((end - start) / HOUR)  # 23 or 25 on daylight-saving days
+    statistic = wait_for(
+        lambda: _grid_import_statistic(stack),
+        timeout=60,
+        what="the gridx grid import statistic",
+    )
+
+    def rows() -> list[dict[str, Any]]:
+        result = ws_command(
+            stack,
+            "recorder/statistics_during_period",
+            start_time=start.isoformat(),
+            end_time=end.isoformat(),
+            statistic_ids=[statistic],
+            period="hour",
+            types=["change", "sum"],
+        )
+        found: list[dict[str, Any]] = result.get(statistic, [])
+        return found if len(found) == hours else []
+
+    imported = wait_for(rows, timeout=120, what=f"{hours} hours of grid import")
+    [gateway] = stack.gridx("GET", "/gateways")
+    interval = quote(f"{_z(start)}/{_z(end)}", safe="/:")
+    history = stack.gridx(
+        "GET",
+        f"/systems/{gateway['system']['id']}/historical"
+        f"?interval={interval}&resolution=1h",
+    )
+    # A 1h point is the mean W (= Wh) of the hour ending at its measuredAt.
+    expected = {
+        datetime.fromisoformat(point["measuredAt"]) - HOUR: point["grid"]["supply"]
+        for point in history["data"]
+    }
+    assert len(expected) == hours
+    for row in imported:
+        hour = datetime.fromtimestamp(row["start"] / 1000, UTC)
+        assert math.isclose(row["change"], expected[hour] / 1000, abs_tol=1e-6), (
+            hour,
+            row,
+            expected[hour],
+        )
+    total_kwh = sum(row["change"] for row in imported)
+    assert math.isclose(
+        total_kwh, history["total"]["grid"]["supply"] / 1000, abs_tol=1e-3
+    )
+    assert total_kwh > 0
 
 
 def test_readme_story(stack: Stack) -> None:
@@ -120,6 +204,10 @@ def test_readme_story(stack: Stack) -> None:
     # The gridx_event deliveries show in the logbook of the EV device.
     logbook = stack.api("GET", "/api/logbook")
     assert any(item.get("domain") == "gridx" for item in logbook), logbook[-5:]
+
+    # The Energy dashboard has yesterday's hourly grid import: the statistic
+    # imported from gridX's history, hour by hour as the emulator reports it.
+    _check_yesterdays_grid_import(stack)
 
     # Nothing from the integration logged an error.
     errors = [

@@ -8,14 +8,13 @@ restarts: its refresh tokens are gone, the old password is refused) and a
 reload leads to a reauth, which the new password completes.
 """
 
-import asyncio
 import json
 from typing import Any
 
-import aiohttp
 import pytest
 
 from .harness import Stack, wait_for
+from .ws import ws_command
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -41,22 +40,8 @@ def _issues(stack: Stack) -> list[str]:
 
 def _flows(stack: Stack) -> list[dict[str, Any]]:
     """Return the gridx config flows in progress (a websocket command)."""
-
-    async def progress() -> list[dict[str, Any]]:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.ws_connect(f"{stack.ha_url}/api/websocket") as ws,
-        ):
-            await ws.receive_json()  # auth_required
-            await ws.send_json({"type": "auth", "access_token": stack.access_token})
-            assert (await ws.receive_json())["type"] == "auth_ok"
-            await ws.send_json({"id": 1, "type": "config_entries/flow/progress"})
-            answer = await ws.receive_json()
-            assert answer["success"], answer
-            flows: list[dict[str, Any]] = answer["result"]
-            return flows
-
-    return [f for f in asyncio.run(progress()) if f["handler"] == "gridx"]
+    flows: list[dict[str, Any]] = ws_command(stack, "config_entries/flow/progress")
+    return [f for f in flows if f["handler"] == "gridx"]
 
 
 def test_portal_story(stack: Stack) -> None:
