@@ -14,6 +14,11 @@ setup parts, a big one (200 x 9 = 2,000 devices). Then, in one run:
   scaling     per-event cost at 10 and at 2,000 devices, over HTTP and
               in-process, and a burst of 2,000 to each (adds the big
               account first, so it reports setup too)
+  live        one live poll of the big account's 200 systems: in hass
+              (requests, parsing, state writes) and client only
+
+Live polling is on throughout, as in a real installation: each entry polls
+its systems' live values every 60 s and imports their history.
 
 A default run should take 6-10 minutes on 2 idle cores (estimated from idle
 rates); with other work on the cores far longer (>30 min at load 12, where
@@ -36,13 +41,13 @@ import time
 from gridx_emulator import GridxEmulator
 
 from .gridx_bench import NOOP_WEBHOOK_ID
-from .measures import Bench, Options, burst, memory, scaling, sequential, setup
+from .measures import Bench, Options, burst, live, memory, scaling, sequential, setup
 from .report import Report
 from .stack import BenchStack
 from .traffic import Account, Sender
 
 # The order they run in: memory before the big account exists.
-PARTS = ("sequential", "burst", "memory", "setup", "scaling")
+PARTS = ("sequential", "burst", "memory", "setup", "scaling", "live")
 QUICK = Options(
     reps=1,
     sequential=100,
@@ -50,6 +55,7 @@ QUICK = Options(
     scaling_sequential=100,
     scaling_burst=500,
     memory_events=10_000,
+    live_polls=2,
 )
 
 
@@ -139,7 +145,7 @@ async def run(args: argparse.Namespace) -> int:
             for part in args.parts:
                 print(f"... {part} ({time.monotonic() - started:.0f} s)", flush=True)
                 await asyncio.to_thread(stack.refresh_token)
-                if part in ("setup", "scaling") and bench.big is None:
+                if part in ("setup", "scaling", "live") and bench.big is None:
                     await setup(bench, big)
                 if part in PARTS_RUN:
                     await PARTS_RUN[part](bench)
@@ -162,6 +168,7 @@ PARTS_RUN = {
     "burst": burst,
     "memory": memory,
     "scaling": scaling,
+    "live": live,
 }
 
 

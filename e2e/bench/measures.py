@@ -1,4 +1,4 @@
-"""The bench's parts: sequential, burst, scaling, setup and memory.
+"""The bench's parts: sequential, burst, scaling, setup, memory and live.
 
 Each part adds rows to the report and key figures for the LAST line. Ratios
 are gridX over the no-op webhook (the floor: Home Assistant's webhook path
@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 import secrets
 import time
 
+from custom_components.gridx.live_coordinator import (
+    DEFAULT_LIVE_INTERVAL,
+    MAX_CONCURRENT,
+    MIN_LIVE_INTERVAL,
+)
+from e2e.bench_live import run as client_live_polls
 from gridx_emulator import GridxEmulator
 
 from .gridx_bench import NOOP_WEBHOOK_ID
@@ -35,6 +41,7 @@ class Options:
     scaling_sequential: int = 300
     scaling_burst: int = 2_000
     memory_events: int = 100_000
+    live_polls: int = 5
 
 
 @dataclass
@@ -271,3 +278,41 @@ async def memory(bench: Bench) -> None:
         "growth", f"{after - before:+.1f} MiB", f"{count / wall:,.0f} deliveries/s"
     )
     report.key["rss_growth_mib"] = f"{after - before:+.1f}"
+
+
+async def live(bench: Bench) -> None:
+    """The live poll of the big account's 200 systems, in hass and client only.
+
+    In hass: the entry's live coordinator refreshed ``live_polls`` times in a
+    row (every system asked, at most `MAX_CONCURRENT` at a time, answers
+    parsed, every live sensor's state written). Client only: the same
+    requests from the bench process (e2e/bench_live.py), without hass.
+    Goal: a poll ends well within the shortest poll interval (30 s).
+    """
+    big, report, polls = bench.big, bench.report, bench.options.live_polls
+    assert big is not None
+    result = await asyncio.to_thread(bench.stack.time_live_polls, big.entry_id, polls)
+    seconds: list[float] = result["seconds"]
+    systems = int(result["systems"])
+    client = await client_live_polls(systems, polls)
+    report.section(
+        f"live poll of {systems} systems ({MAX_CONCURRENT} at a time),"
+        f" {polls} x in a row (s)"
+    )
+    if result["answered"] != systems:
+        report.fail(f"live: {result['answered']} of {systems} systems answered")
+    p50 = pct(seconds, 50)
+    report.add(
+        "in hass: poll p50 / max",
+        f"{p50:.2f} / {max(seconds):.2f}",
+        f"{p50 / systems * 1000:.1f} ms per system;"
+        f" {p50 / DEFAULT_LIVE_INTERVAL:.1%} of the {DEFAULT_LIVE_INTERVAL} s interval",
+    )
+    report.add(
+        "client only: poll p50 / max",
+        f"{pct(client, 50):.2f} / {max(client):.2f}",
+        f"{pct(client, 50) / systems * 1000:.1f} ms per system",
+    )
+    if max(seconds) > MIN_LIVE_INTERVAL:
+        report.fail(f"live: a poll took {max(seconds):.1f} s > {MIN_LIVE_INTERVAL} s")
+    report.key["live_poll_s"] = f"{p50:.2f}"

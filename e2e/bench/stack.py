@@ -203,3 +203,10 @@ class BenchStack(Stack):
         """Handler seconds per webhook id since the last call."""
         times: dict[str, Any] = self.api("GET", "/api/gridx_bench/time")
         return times
+
+    def time_live_polls(self, entry_id: str, polls: int) -> dict[str, Any]:
+        """Run an entry's live poll ``polls`` times in hass; see the probe."""
+        result: dict[str, Any] = self.api(
+            "POST", f"/api/gridx_bench/live/{entry_id}", {"polls": polls}
+        )
+        return result

@@ -9,6 +9,9 @@
   without HTTP).
 - ``GET /api/gridx_bench/entry/{entry_id}`` counts a config entry's
   enabled entities and how many of them have a state.
+- ``POST /api/gridx_bench/live/{entry_id}`` with ``{"polls": n}`` runs the
+  entry's live poll n times in a row and returns the seconds of each (all
+  its systems asked, parsed, and every live sensor's state written).
 
 Loaded with ``gridx_bench:`` in configuration.yaml; never shipped.
 """
@@ -45,6 +48,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     times: dict[str, deque[float]] = {}
     hass.http.register_view(TimeView(times))
     hass.http.register_view(EntryView())
+    hass.http.register_view(LiveView())
     return True
 
 
@@ -117,3 +121,31 @@ class EntryView(HomeAssistantView):
         ]
         states = sum(hass.states.get(e.entity_id) is not None for e in entries)
         return self.json({"entities": len(entries), "states": states})
+
+
+class LiveView(HomeAssistantView):
+    """Time a config entry's live poll in-process."""
+
+    url = "/api/gridx_bench/live/{entry_id}"
+    name = "api:gridx_bench:live"
+
+    async def post(self, request: web.Request, entry_id: str) -> web.Response:
+        """Return ``{"seconds": [...], "systems": n, "answered": m}``."""
+        hass = request.app[KEY_HASS]
+        entry = hass.config_entries.async_get_entry(entry_id)
+        live = None if entry is None else entry.runtime_data.live
+        if live is None:
+            return self.json_message("no live poll", HTTPStatus.NOT_FOUND)
+        polls = int((await request.json())["polls"])
+        seconds = []
+        for _ in range(polls):
+            began = time.perf_counter()
+            await live.async_refresh()
+            seconds.append(time.perf_counter() - began)
+        return self.json(
+            {
+                "seconds": seconds,
+                "systems": len(live.systems()),
+                "answered": len(live.data or {}),
+            }
+        )
