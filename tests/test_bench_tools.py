@@ -42,6 +42,9 @@ def test_parse_args_parts() -> None:
     assert args.parts == ["sequential", "memory", "scaling"]
     assert not args.no_recorder
     assert parse_args(["--no-recorder", "--quick"]).no_recorder
+    # The live poll of the big account runs last, in a default run too.
+    assert PARTS[-1] == "live"
+    assert parse_args(["--only", "live"]).parts == ["live"]
 
 
 def test_parse_args_rejects_unknown_part() -> None:

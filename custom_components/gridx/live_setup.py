@@ -19,7 +19,7 @@ async def async_start_live(hass: HomeAssistant, entry: GridxConfigEntry) -> None
         return
     await live.async_refresh()
     importer = GridxStatisticsImporter(hass, entry, runtime.client, live)
-    entry.async_create_background_task(
+    live.first_import = entry.async_create_background_task(
         hass, importer.async_import_all(), "gridx statistics import"
     )
     entry.async_on_unload(

@@ -206,7 +206,11 @@ class BenchStack(Stack):
 
     def time_live_polls(self, entry_id: str, polls: int) -> dict[str, Any]:
         """Run an entry's live poll ``polls`` times in hass; see the probe."""
-        result: dict[str, Any] = self.api(
-            "POST", f"/api/gridx_bench/live/{entry_id}", {"polls": polls}
+        result: dict[str, Any] = request(
+            "POST",
+            f"{self.ha_url}/api/gridx_bench/live/{entry_id}",
+            json_body={"polls": polls},
+            token=self.access_token,
+            timeout=1800,  # waits for the first history import of 200 systems
         )
         return result
