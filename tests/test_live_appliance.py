@@ -208,6 +208,20 @@ async def test_unmatched_batteries_sit_on_the_gateway(
     # bat-b reports no capacity: no sensor for it.
     assert any(u.endswith("bat-a_battery_capacity") for u in unique_ids)
     assert not any(u.endswith("bat-b_battery_capacity") for u in unique_ids)
+    # Two heat pumps: a power sensor each; the system's heat pump meter
+    # belongs to neither of them.
+    raw["heatPumps"] = [
+        {"applianceID": "hp-a", "power": 400, "sgReadyState": "ON"},
+        {"applianceID": "hp-b", "power": 0, "sgReadyState": "UNKNOWN"},
+    ]
+    raw["heatPumpMeterReadingPositive"] = 36_000_000
+    await _set_payload(hass, live, demo_ids.system_id, raw)
+    assert float(value(hass, f"{gid}_hp-a_heat_pump_power")) == 400
+    assert value(hass, f"{gid}_hp-a_sg_ready_state") == "on"
+    unique_ids = _unique_ids(hass, init_integration)
+    assert not any(u.endswith("hp-b_sg_ready_state") for u in unique_ids)  # UNKNOWN
+    assert not any(u.endswith("_hp-a_heat_pump_energy") for u in unique_ids)
+    assert not any(u.endswith("_hp-b_heat_pump_energy") for u in unique_ids)
     # A battery that is no longer reported shows no value.
     raw["batteries"] = raw["batteries"][:1]
     await _set_payload(hass, live, demo_ids.system_id, raw)
