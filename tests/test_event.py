@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
+from urllib.parse import urlparse
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE, ATTR_EVENT_TYPES
+from homeassistant.components.webhook import async_generate_url
 from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -17,11 +19,13 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     snapshot_platform,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.gridx import async_remove_config_entry_device
 from custom_components.gridx.api.models import parse_event_dict
 from custom_components.gridx.api.resources import Gateway
+from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
 from custom_components.gridx.const import DOMAIN
 from custom_components.gridx.event import (
     EV_EVENT_TYPES,
@@ -30,26 +34,23 @@ from custom_components.gridx.event import (
     event_attributes,
 )
 
-from .conftest import PostWebhook, load_event
+from .conftest import SECRET, WEBHOOK_ID, PostWebhook, load_event
 from .gridx_state import (
     APPLIANCE_ID,
     ASSET_ID,
     GATEWAY_ID,
     SYSTEM_ID,
     FakePoll,
+    appliance_data,
     at,
     entity_id,
     event,
-    gateway_data,
     get_device,
     patch_poll,
 )
 
 EV_EVENT = f"{ASSET_ID}_event"
-STATION_EVENT = f"{APPLIANCE_ID}_event"
 GATEWAY_EVENT = f"{GATEWAY_ID}_event"
-OTHER_GATEWAY_ID = "c0ffee00-5d3a-4f8e-a6b9-1c2d3e4f5a61"
-OTHER_SYSTEM_ID = "d00dfeed-0b7e-4d2a-9c15-7e8d4b1a2f31"
 
 
 @pytest.fixture
@@ -87,29 +88,26 @@ async def test_snapshot(
     snapshot: SnapshotAssertion,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """One entity per gateway and EV (legacy station included), as snapshotted."""
+    """One entity per gateway and EV that fired, as snapshotted.
+
+    The legacy station's plug-in and the §14a limit are states: no entity.
+    """
     freezer.move_to("2026-06-20T14:05:00+00:00")
-    for name in ("gateway_create", "ev_plugged", "ev_plugged_legacy"):
+    for name in (
+        "gateway_create",
+        "ev_plugged",
+        "ev_plugged_legacy",
+        "power_limit_set",
+        "ev_charge_failed",
+        "appliance_create",
+    ):
         await _post(post_webhook, hass, load_event(f"{name}.json"))
-    await _post(post_webhook, hass, load_event("power_limit_set.json"))
 
     await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
 
 
 # fixture -> (unique id of the entity that fires, its event type, attributes)
 ROUTED: dict[str, tuple[str, str, dict[str, Any]]] = {
-    "ev_plugged": (
-        EV_EVENT,
-        "plugged",
-        {"at_home": True, "issued_at": "2026-06-20T14:03:20+02:00"},
-    ),
-    "ev_unplugged": (EV_EVENT, "unplugged", {"at_home": False}),
-    "ev_charge_started": (
-        EV_EVENT,
-        "charge_started",
-        {"charge_power": 11000.0, "state_of_charge": 42.5, "range": 187000},
-    ),
-    "ev_charge_stopped": (EV_EVENT, "charge_stopped", {"at_home": True}),
     "ev_charge_failed": (
         EV_EVENT,
         "charge_failed",
@@ -140,13 +138,6 @@ ROUTED: dict[str, tuple[str, str, dict[str, Any]]] = {
         "infeasible_charging_goals",
         {"current_soc": 12.5},
     ),
-    "ev_plugged_legacy": (
-        STATION_EVENT,
-        "plugged",
-        {"appliance_id": APPLIANCE_ID, "evse_id": "FR*A23*E45B*78C"},
-    ),
-    "gateway_online": (GATEWAY_EVENT, "online", {}),
-    "gateway_offline": (GATEWAY_EVENT, "offline", {}),
     "appliance_create": (
         GATEWAY_EVENT,
         "appliance_created",
@@ -170,20 +161,6 @@ ROUTED: dict[str, tuple[str, str, dict[str, Any]]] = {
         GATEWAY_EVENT,
         "appliance_deleted",
         {"appliance_id": APPLIANCE_ID},
-    ),
-    "power_limit_set": (
-        GATEWAY_EVENT,
-        "power_limit_set",
-        {
-            "power_limit": 4200.0,
-            "received_at": "2026-06-20T14:03:00+00:00",
-            "valid_until": "2026-06-20T16:03:00+00:00",
-        },
-    ),
-    "power_limit_unset": (
-        GATEWAY_EVENT,
-        "power_limit_unset",
-        {"received_at": "2026-06-20T16:03:01+00:00"},
     ),
     "system_action": (
         GATEWAY_EVENT,
@@ -214,10 +191,10 @@ async def test_event_fires_on_its_entity(
     fixture: str,
     expected: tuple[str, str, dict[str, Any]],
 ) -> None:
-    """Each gridX event type fires its event type on the right entity only.
+    """Each momentary gridX event fires its event type on the right entity only.
 
-    The gateway is announced first (the grid signal needs a known gateway);
-    the EV is new when its first event arrives, and still fires.
+    The gateway is announced first; the EV is new when its first event
+    arrives, and its entity is created by that event and still fires it.
     """
     await _post(post_webhook, hass, load_event("gateway_create.json"))
     unique_id, event_type, attributes = expected
@@ -232,10 +209,10 @@ async def test_event_fires_on_its_entity(
     for key, value in attributes.items():
         assert state.attributes[key] == value, key
     assert "user_mail" not in state.attributes
-    # No other event entity fired.
-    for other in hass.states.async_all(Platform.EVENT):
-        if other.entity_id != state.entity_id:
-            assert other.state == STATE_UNKNOWN, other.entity_id
+    # No other event entity exists (none fired), and none is unknown.
+    assert [s.entity_id for s in hass.states.async_all(Platform.EVENT)] == [
+        state.entity_id
+    ]
 
 
 @pytest.mark.usefixtures("platforms", "poll", "init_integration")
@@ -243,6 +220,15 @@ async def test_event_fires_on_its_entity(
     "fixture",
     [
         "gateway_create",
+        "gateway_online",
+        "gateway_offline",
+        "power_limit_set",
+        "power_limit_unset",
+        "ev_plugged",
+        "ev_plugged_legacy",
+        "ev_unplugged",
+        "ev_charge_started",
+        "ev_charge_stopped",
         "appliance_online",
         "appliance_offline",
         "inverter_status",
@@ -255,11 +241,12 @@ async def test_event_fires_on_its_entity(
 async def test_events_without_event_entity(
     hass: HomeAssistant, post_webhook: PostWebhook, fixture: str
 ) -> None:
-    """Events that are state, not moments, fire no event entity."""
-    await _post(post_webhook, hass, load_event("ev_plugged_legacy.json"))
-    await _post(post_webhook, hass, load_event("ev_plugged.json"))
+    """Events that are state, not moments, fire no event entity and create none."""
+    await _post(post_webhook, hass, load_event("gateway_create.json"))
+    await _post(post_webhook, hass, load_event("ev_charge_failed.json"))
+    await _post(post_webhook, hass, load_event("appliance_create.json"))
     before = {s.entity_id: s.state for s in hass.states.async_all(Platform.EVENT)}
-    assert len(before) == 3  # the gateway, the EV and the legacy station
+    assert len(before) == 2  # the gateway and the EV
 
     await _post(post_webhook, hass, load_event(f"{fixture}.json"))
 
@@ -272,7 +259,7 @@ async def test_duplicate_does_not_fire_again(
     hass: HomeAssistant, post_webhook: PostWebhook, freezer: FrozenDateTimeFactory
 ) -> None:
     """The same event id twice fires once; a new id fires again."""
-    body = load_event("ev_plugged.json")
+    body = load_event("ev_charge_failed.json")
     await _post(post_webhook, hass, body)
     first = _state(hass, EV_EVENT)
 
@@ -295,15 +282,15 @@ async def test_stale_event_still_fires(
     await _post(
         post_webhook,
         hass,
-        event("gateway/offline", gateway_data(), time=at(10), event_id="late-1"),
+        event("appliance/update", appliance_data(), time=at(10), event_id="late-1"),
     )
     await _post(
         post_webhook,
         hass,
-        event("gateway/online", gateway_data(), time=at(1), event_id="early-1"),
+        event("appliance/create", appliance_data(), time=at(1), event_id="early-1"),
     )
     state = _state(hass, GATEWAY_EVENT)
-    assert state.attributes[ATTR_EVENT_TYPE] == "online"
+    assert state.attributes[ATTR_EVENT_TYPE] == "appliance_created"
     assert state.attributes["event_id"] == "early-1"
 
 
@@ -311,8 +298,9 @@ async def test_entities_for_known_resources(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
+    hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
-    """A gateway the first poll finds gets its event entity, still unknown."""
+    """A gateway the first poll finds gets its event entity with its first event."""
     gateway = Gateway(
         id=GATEWAY_ID,
         system_id=SYSTEM_ID,
@@ -329,56 +317,27 @@ async def test_entities_for_known_resources(
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
+        # Nothing happened yet: no entity, rather than one that shows "Unknown".
+        assert hass.states.async_all(Platform.EVENT) == []
+        raw = json.dumps(event("appliance/create", appliance_data())).encode()
+        client = await hass_client_no_auth()
+        response = await client.post(
+            urlparse(async_generate_url(hass, WEBHOOK_ID)).path,
+            data=raw,
+            headers={SIGNATURE_HEADER: sign(raw, [SECRET])},
+        )
+        assert response.status == 204
+        await hass.async_block_till_done()
 
     state = _state(hass, GATEWAY_EVENT)
-    assert state.state == STATE_UNKNOWN
+    assert state.state != STATE_UNKNOWN
     assert state.attributes[ATTR_EVENT_TYPES] == list(GATEWAY_EVENT_TYPES.values())
-    assert state.entity_id == "event.keller_event"
+    assert state.entity_id == "event.keller_installation"
     device = get_device(hass, GATEWAY_ID)
     assert device is not None
     entry = er.async_get(hass).async_get(state.entity_id)
     assert entry is not None
     assert entry.device_id == device.id
-
-
-@pytest.mark.usefixtures("platforms", "init_integration")
-async def test_grid_signal_goes_to_the_gateway_of_its_system(
-    hass: HomeAssistant, post_webhook: PostWebhook, poll: FakePoll
-) -> None:
-    """With two gateways, the §14a signal fires on the one of its system."""
-    other = {"gatewayID": OTHER_GATEWAY_ID, "systemID": OTHER_SYSTEM_ID}
-    await _post(post_webhook, hass, event("gateway/create", gateway_data()))
-    await _post(post_webhook, hass, event("gateway/create", other))
-
-    await _post(
-        post_webhook,
-        hass,
-        event(
-            "grid-signal-processor/limitation-of-power-consumption/set",
-            {"newLPC": 3_000_000},
-            system_id=OTHER_SYSTEM_ID,
-        ),
-    )
-
-    assert _state(hass, f"{OTHER_GATEWAY_ID}_event").attributes[ATTR_EVENT_TYPE] == (
-        "power_limit_set"
-    )
-    assert _state(hass, GATEWAY_EVENT).state == STATE_UNKNOWN
-
-    # A system no gateway belongs to: with two gateways nobody fires.
-    await _post(
-        post_webhook,
-        hass,
-        event(
-            "grid-signal-processor/limitation-of-power-consumption/unset",
-            {},
-            system_id="11111111-2222-4333-8444-555555555555",
-        ),
-    )
-    assert _state(hass, GATEWAY_EVENT).state == STATE_UNKNOWN
-    assert _state(hass, f"{OTHER_GATEWAY_ID}_event").attributes[ATTR_EVENT_TYPE] == (
-        "power_limit_set"
-    )
 
 
 @pytest.mark.usefixtures("platforms", "poll", "init_integration")
@@ -390,23 +349,25 @@ async def test_events_in_one_burst_all_fire(
 
     # A @callback runs in the event loop, in the order the states are written.
     # A plain function would run as an executor job, one thread per event, so
-    # the list could come out in any order (seen once: plugged, charge_stopped,
-    # charge_started) although the entity wrote them in order.
+    # the list could come out in any order although the entity wrote them in
+    # order.
     @callback
     def _record(event: Any) -> None:
         new_state = event.data["new_state"]
-        if new_state is not None and new_state.entity_id.endswith("_event"):
+        if new_state is not None and new_state.domain == Platform.EVENT:
             states.append(new_state.attributes.get(ATTR_EVENT_TYPE))
 
     hass.bus.async_listen("state_changed", _record)
     # Posted without waiting in between: the EV is new on the first one.
-    for name in ("ev_plugged", "ev_charge_started", "ev_charge_stopped"):
-        assert (await post_webhook(load_event(f"{name}.json"))).status == 204
+    names = ("ev_plugged", "ev_charge_failed", "ev_infeasible_charging_goals")
+    for number, name in enumerate((*names, "ev_charge_failed")):
+        body = {**load_event(f"{name}.json"), "id": f"burst-{number}"}
+        assert (await post_webhook(body)).status == 204
     await hass.async_block_till_done()
 
     fired = [s for s in states if s is not None]
-    assert fired[-3:] == ["plugged", "charge_started", "charge_stopped"]
-    assert _state(hass, EV_EVENT).attributes[ATTR_EVENT_TYPE] == "charge_stopped"
+    assert fired == ["charge_failed", "infeasible_charging_goals", "charge_failed"]
+    assert _state(hass, EV_EVENT).attributes[ATTR_EVENT_TYPE] == "charge_failed"
 
 
 def test_event_type_tables_match_translations() -> None:
@@ -447,12 +408,15 @@ async def test_events_before_the_entity_is_subscribed(
 
     with patch.object(GridxEventEntity, "async_added_to_hass", slow_added):
         # Both handled before the new EV's entity subscribes itself.
-        await _post(post_webhook, hass, load_event("ev_plugged.json"))
+        await _post(post_webhook, hass, load_event("ev_charge_failed.json"))
+        await _post(post_webhook, hass, load_event("ev_infeasible_charging_goals.json"))
 
     state = _state(hass, EV_EVENT)
-    assert state.attributes[ATTR_EVENT_TYPE] == "plugged"
-    # The gateway's entity kept nothing of the EV's event.
-    assert _state(hass, GATEWAY_EVENT).state == STATE_UNKNOWN
+    assert state.attributes[ATTR_EVENT_TYPE] == "infeasible_charging_goals"
+    # The gateway got no entity from the EV's events.
+    assert [s.entity_id for s in hass.states.async_all(Platform.EVENT)] == [
+        state.entity_id
+    ]
 
 
 @pytest.mark.usefixtures("platforms", "poll")
@@ -462,7 +426,7 @@ async def test_reload_restores_entities_and_last_event(
     post_webhook: PostWebhook,
 ) -> None:
     """After a reload the known EV's entity is back, with its last event."""
-    await _post(post_webhook, hass, load_event("ev_charge_started.json"))
+    await _post(post_webhook, hass, load_event("ev_charge_failed.json"))
     before = _state(hass, EV_EVENT)
 
     assert await hass.config_entries.async_reload(init_integration.entry_id)
@@ -470,11 +434,13 @@ async def test_reload_restores_entities_and_last_event(
 
     after = _state(hass, EV_EVENT)
     assert after.state == before.state
-    assert after.attributes[ATTR_EVENT_TYPE] == "charge_started"
+    assert after.attributes[ATTR_EVENT_TYPE] == "charge_failed"
     assert after.attributes["event_id"] == before.attributes["event_id"]
     # Still subscribed after the reload.
-    await _post(post_webhook, hass, load_event("ev_charge_stopped.json"))
-    assert _state(hass, EV_EVENT).attributes[ATTR_EVENT_TYPE] == "charge_stopped"
+    await _post(post_webhook, hass, load_event("ev_infeasible_charging_goals.json"))
+    assert _state(hass, EV_EVENT).attributes[ATTR_EVENT_TYPE] == (
+        "infeasible_charging_goals"
+    )
 
 
 @pytest.mark.usefixtures("platforms", "poll")
@@ -486,7 +452,7 @@ async def test_removed_device_comes_back_with_its_entity(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """A user-removed EV gets a new event entity when gridX reports it again."""
-    await _post(post_webhook, hass, load_event("ev_plugged.json"))
+    await _post(post_webhook, hass, load_event("ev_charge_failed.json"))
     device = get_device(hass, ASSET_ID)
     assert device is not None
     # What the device page's "Delete" does: ask the integration, then remove.
@@ -495,6 +461,10 @@ async def test_removed_device_comes_back_with_its_entity(
     await hass.async_block_till_done()
     assert entity_registry.async_get_entity_id(Platform.EVENT, DOMAIN, EV_EVENT) is None
 
-    await _post(post_webhook, hass, load_event("ev_unplugged.json"))
+    # A state event brings the device back, but no event entity yet.
+    await _post(post_webhook, hass, load_event("ev_plugged.json"))
+    assert entity_registry.async_get_entity_id(Platform.EVENT, DOMAIN, EV_EVENT) is None
+    again = {**load_event("ev_charge_failed.json"), "id": "again"}
+    await _post(post_webhook, hass, again)
 
-    assert _state(hass, EV_EVENT).attributes[ATTR_EVENT_TYPE] == "unplugged"
+    assert _state(hass, EV_EVENT).attributes[ATTR_EVENT_TYPE] == "charge_failed"

@@ -12,7 +12,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridx.const import DOMAIN
-from custom_components.gridx.logbook import DEFAULT_ICON, ICONS
 
 from .test_config_flow import start_token_flow
 
@@ -59,11 +58,11 @@ def _icons(tree: Any) -> set[str]:
 
 
 def test_icons_exist_in_the_frontend() -> None:
-    """Every icon in icons.json and logbook.py is one the frontend ships."""
+    """Every icon in icons.json is one the frontend ships."""
     hass_frontend = pytest.importorskip("hass_frontend")
     icon_list = Path(hass_frontend.__file__).parent / "static" / "mdi" / "iconList.json"
     shipped = {f"mdi:{icon['name']}" for icon in json.loads(icon_list.read_text())}
-    used = _icons(_load("icons.json")) | {DEFAULT_ICON, *ICONS.values()}
+    used = _icons(_load("icons.json"))
     assert len(used) > 20
     assert used - shipped == set()
 

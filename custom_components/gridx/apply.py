@@ -19,6 +19,8 @@ from .api.models import (
     ApplianceEventData,
     EVChargeState,
     EVChargingEventData,
+    EVEventData,
+    EVInfeasibleChargingGoalsEventData,
     EVMeasurementEventData,
     EVPlugState,
     GatewayEventData,
@@ -26,6 +28,7 @@ from .api.models import (
     InverterEventData,
     LegacyEVPluggedEventData,
     PowerLimitEventData,
+    SystemActionEventData,
 )
 from .api.resources import Appliance, Gateway
 from .catalogue import Catalogue
@@ -198,7 +201,10 @@ class EventApplier:
         active = event_type is EventType.POWER_LIMIT_SET
         self.cat.set(gateway, StateKey.POWER_LIMIT_ACTIVE, active, time, Source.PUSH)
         if not active:
-            self.cat.set(gateway, StateKey.POWER_LIMIT, None, time, Source.PUSH)
+            # A lifted limit has no value; a site that never had a limit
+            # gets no limit sensor from it (see sensor.py).
+            if StateKey.POWER_LIMIT in gateway.states:
+                self.cat.set(gateway, StateKey.POWER_LIMIT, None, time, Source.PUSH)
         # A limit that was sent but is invalid, or data that failed
         # validation, leaves the stored limit as it is (unknown).
         elif isinstance(data := event.data, PowerLimitEventData) and (
@@ -213,8 +219,16 @@ class EventApplier:
         )
         if ev is None:
             return
+        data = event.data
         self.cat.update_info(
-            ev, time, gateway_id=event.gateway_id, system_id=event.system_id
+            ev,
+            time,
+            gateway_id=event.gateway_id,
+            system_id=event.system_id,
+            # The vehicle's make, from the action asking to link its account.
+            manufacturer=data.manufacturer
+            if isinstance(data, SystemActionEventData) and data.manufacturer
+            else None,
         )
         for key, value in ev_values(event).items():
             if value is not None:  # None: unknown, the state stays as it is
@@ -370,6 +384,8 @@ def ev_values(event: GridxEvent) -> dict[StateKey, Any]:
             values[StateKey.CHARGING] = True
         case EventType.EV_CHARGE_STOPPED:
             values[StateKey.CHARGING] = False
+    if isinstance(data, EVEventData | EVInfeasibleChargingGoalsEventData):
+        values[StateKey.AT_HOME] = data.at_home
     if isinstance(data, EVChargingEventData):
         values[StateKey.CHARGE_POWER] = _watts(data.charge_power)
         values[StateKey.STATE_OF_CHARGE] = data.state_of_charge

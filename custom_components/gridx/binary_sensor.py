@@ -1,4 +1,12 @@
-"""Binary sensors of gridX: connectivity, EV plug and charging, problems, §14a."""
+"""Binary sensors of gridX: connectivity, EV plug, charging and presence, §14a.
+
+Names are chosen so that Home Assistant's device triggers and conditions of
+these device classes read without repeating a word: the EV's plug sensor and
+the inverter's problem sensor are the main feature of their device (no name
+of their own: "Electric vehicle 3f9a plugged in", "Inverter started detecting
+problem"), the charging sensor is the vehicle's "Battery" ("… Battery
+charging").
+"""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -89,7 +97,8 @@ BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
     ),
     GridxBinarySensorEntityDescription(
         key="inverter_problem",
-        translation_key="inverter_problem",
+        translation_key="inverter_problem",  # its attributes; no name
+        name=None,
         kind=ResourceKind.APPLIANCE,
         state_key=StateKey.INVERTER,
         device_class=BinarySensorDeviceClass.PROBLEM,
@@ -99,7 +108,7 @@ BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
     ),
     GridxBinarySensorEntityDescription(
         key="ev_plugged",
-        translation_key="ev_plugged",
+        name=None,
         kind=ResourceKind.EV,
         state_key=StateKey.PLUGGED,
         device_class=BinarySensorDeviceClass.PLUG,
@@ -110,6 +119,14 @@ BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
         kind=ResourceKind.EV,
         state_key=StateKey.CHARGING,
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+        exists_fn=lambda resource: not resource.legacy_station,
+    ),
+    GridxBinarySensorEntityDescription(
+        key="ev_at_home",
+        translation_key="ev_at_home",
+        kind=ResourceKind.EV,
+        state_key=StateKey.AT_HOME,
+        device_class=BinarySensorDeviceClass.PRESENCE,
         exists_fn=lambda resource: not resource.legacy_station,
     ),
 )

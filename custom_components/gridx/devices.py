@@ -20,7 +20,12 @@ from .compat import get_device_by_identifier, via_device_kwargs
 from .const import DOMAIN, LOGGER, ResourceKind
 from .identity import device_identifier, unique_id_prefix
 from .limits import CreationBudget
-from .resources import GridxResource, device_name, device_translation_key
+from .resources import (
+    GridxResource,
+    device_name,
+    device_translation_key,
+    device_translation_placeholders,
+)
 
 
 class DeviceSync:
@@ -60,6 +65,7 @@ class DeviceSync:
             identifiers={self.identifier(self.device_kind(resource), resource.id)},
             name=device_name(info),
             translation_key=device_translation_key(info),
+            translation_placeholders=device_translation_placeholders(info),
             manufacturer=info.manufacturer,
             model=info.model,
             serial_number=info.serial_number,

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any, override
 
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er, restore_state
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -30,6 +31,7 @@ from .resources import (
     StateKey,
     device_name,
     device_translation_key,
+    device_translation_placeholders,
 )
 from .runtime import GridxConfigEntry
 from .store import GridxStore
@@ -51,6 +53,7 @@ def resource_device_info(
         return info
     if (key := device_translation_key(resource)) is not None:
         info["translation_key"] = key
+        info["translation_placeholders"] = device_translation_placeholders(resource)
     else:
         info["name"] = device_name(resource)
     for key, value in (
@@ -140,6 +143,10 @@ class GridxEntityDescription(EntityDescription):
     # Fed by the coordinator too: subject to the failed-poll availability rule.
     polled: bool = False
     exists_fn: Callable[[GridxResource], bool] = lambda _: True
+    # Created only once the value is known (from a poll, an event, or the
+    # restore data of an entity an earlier version created): a state is
+    # either known or its entity does not exist yet, never "Unknown" for ever.
+    needs_value: bool = True
 
 
 class GridxRestoreData(ExtraStoredData):
@@ -265,6 +272,25 @@ class GridxStateEntity(GridxEntity, RestoreEntity):
             self.async_write_ha_state()
 
 
+def _restorable_unique_ids(entry: GridxConfigEntry) -> set[str]:
+    """Return the unique ids of the entry's entities with a restorable value.
+
+    An entity an earlier version created keeps its value in its restore
+    data (`GridxRestoreData`), which it hands to the store once added.
+    """
+    hass = entry.runtime_data.store.hass
+    last_states = restore_state.async_get(hass).last_states
+    return {
+        entity.unique_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+        if (stored := last_states.get(entity.entity_id)) is not None
+        and stored.extra_data is not None
+        and stored.extra_data.as_dict().get("stamped") is not None
+    }
+
+
 @callback
 def async_add_dynamic_entities[D: GridxEntityDescription](
     entry: GridxConfigEntry,
@@ -282,6 +308,7 @@ def async_add_dynamic_entities[D: GridxEntityDescription](
     """
     store = entry.runtime_data.store
     dispatcher = store.dispatcher
+    restorable = _restorable_unique_ids(entry)
     by_kind: dict[ResourceKind, list[D]] = {}
     for description in descriptions:
         by_kind.setdefault(description.kind, []).append(description)
@@ -297,7 +324,14 @@ def async_add_dynamic_entities[D: GridxEntityDescription](
         fitting = [
             description
             for description in by_kind[kind]
-            if description.key not in done and description.exists_fn(resource)
+            if description.key not in done
+            and description.exists_fn(resource)
+            and (
+                not description.needs_value
+                or description.state_key in resource.states
+                or entity_unique_id(store.account, kind, resource_id, description.key)
+                in restorable
+            )
         ]
         if fitting:
             done.update(description.key for description in fitting)

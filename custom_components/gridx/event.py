@@ -1,32 +1,26 @@
-"""Event entities of gridX: the momentary events of EVs and gateways.
+"""Event entities of gridX: the momentary events that change no state.
 
-One event entity per EV and one per gateway. Each accepted, non-duplicate,
-non-replayed gridX event (stale ones included, a late event is still an
-event) is handed by the pipeline to the event entities of its EV and of its
-gateway only (`dispatch.GridxDispatcher.events`, keyed by resource id), and
-an entity fires it if its type is one of the entity's:
+At most one event entity per EV ("Charging") and per gateway
+("Installation"). Each accepted, non-duplicate, non-replayed gridX event
+(stale ones included, a late event is still an event) is handed by the
+pipeline to the event listeners of its EV and of its gateway only
+(`dispatch.GridxDispatcher.events`, keyed by resource id), and an entity
+fires it if its type is one of the entity's:
 
-- EV entity (keyed by ``assetID``): ``ev/plugged``, ``ev/unplugged``,
-  ``ev/charge-started``, ``ev/charge-stopped``, ``ev/charge-failed`` and
+- EV entity (keyed by ``assetID``): ``ev/charge-failed`` and
   ``ev/infeasible-charging-goals`` of its asset.
-  The legacy ``ev/plugged`` (a charging-station appliance event, no
-  ``assetID``) goes to the EV entity the store keeps for that station, keyed
-  by its ``applianceID``; it only ever fires ``plugged``.
-- Gateway entity (keyed by ``gatewayID``): ``gateway/online|offline``,
-  ``appliance/create|delete|update`` and ``system/action`` carrying its
-  ``gatewayID``, and the §14a grid signal
-  (``grid-signal-processor/limitation-of-power-consumption/set|unset``).
-  The grid signal carries no gateway id: it goes to the gateway of the
-  system in the event's ``source``, else the entry's only gateway, the same
-  device the ``gridx_event`` bus event and the device triggers name. With
-  several gateways and none matching the system it fires nothing.
+- Gateway entity (keyed by ``gatewayID``): ``appliance/create|delete|update``
+  and ``system/action`` carrying its ``gatewayID``.
 
-Entities exist for every EV and gateway the store knows at setup, and are
-added for new ones as the store announces them. The event that announces a
-new resource is handed over before Home Assistant has added the new entity:
-the entity listens from its creation on, keeps such early events and fires
-them once it is added, so the first ``ev/plugged`` of a never-seen EV still
-fires ``plugged``.
+Plugging, charging, online/offline and the §14a limit are states: their
+binary sensors show them, the logbook lists their state changes (one
+translated line per event), and device triggers fire on them.
+
+An event entity is created by the first event it fires, so none shows
+"Unknown" until something happens; an entity that fired before comes back
+at setup with its last event. The event that creates the entity is handed
+over before Home Assistant has added it: the entity keeps such early events
+and fires them once it is added.
 
 The attributes carry the gridX event id and time and the useful data
 fields; never the gateway user's name, mail or id.
@@ -38,8 +32,14 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Final, override
 
-from homeassistant.components.event import EventEntity, EventEntityDescription
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.components.event import (
+    DOMAIN as EVENT_DOMAIN,
+    EventEntity,
+    EventEntityDescription,
+)
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er, restore_state
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.event_types import EventType
@@ -56,6 +56,7 @@ from .api.models import (
 )
 from .const import ResourceKind
 from .entity import GridxEntity
+from .identity import entity_unique_id
 from .runtime import GridxConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -67,22 +68,17 @@ ATTR_EVENT_ID: Final = "event_id"
 ATTR_EVENT_TIME: Final = "event_time"
 
 # gridX event type -> event entity event type, per kind of entity.
+# Only the events that change no state: plugging, charging, online/offline
+# and the §14a limit show on their binary sensors (and in the logbook as
+# those sensors' state changes), and fire device triggers.
 EV_EVENT_TYPES: Final[Mapping[EventType, str]] = {
-    EventType.EV_PLUGGED: "plugged",
-    EventType.EV_UNPLUGGED: "unplugged",
-    EventType.EV_CHARGE_STARTED: "charge_started",
-    EventType.EV_CHARGE_STOPPED: "charge_stopped",
     EventType.EV_CHARGE_FAILED: "charge_failed",
     EventType.EV_INFEASIBLE_CHARGING_GOALS: "infeasible_charging_goals",
 }
 GATEWAY_EVENT_TYPES: Final[Mapping[EventType, str]] = {
-    EventType.GATEWAY_ONLINE: "online",
-    EventType.GATEWAY_OFFLINE: "offline",
     EventType.APPLIANCE_CREATE: "appliance_created",
     EventType.APPLIANCE_DELETE: "appliance_deleted",
     EventType.APPLIANCE_UPDATE: "appliance_updated",
-    EventType.POWER_LIMIT_SET: "power_limit_set",
-    EventType.POWER_LIMIT_UNSET: "power_limit_unset",
     EventType.SYSTEM_ACTION: "system_action",
 }
 
@@ -195,38 +191,94 @@ def event_attributes(event: GridxEvent) -> dict[str, Any]:
     return {key: value for key, value in attributes.items() if value is not None}
 
 
+def _fired_before(entry: GridxConfigEntry) -> set[str]:
+    """Return the unique ids of the entry's event entities that fired before.
+
+    Such an entity comes back at setup with its last event; the others are
+    created by their first event.
+    """
+    hass = entry.runtime_data.store.hass
+    last_states = restore_state.async_get(hass).last_states
+    return {
+        entity.unique_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+        if entity.domain == EVENT_DOMAIN
+        and (stored := last_states.get(entity.entity_id)) is not None
+        and stored.state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+    }
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: GridxConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add an event entity per known EV and gateway, and per new one."""
+    """Watch every EV and gateway; add its event entity with its first event."""
     store = entry.runtime_data.store
     events = store.dispatcher.events
-    added: set[tuple[ResourceKind, str]] = set()
+    fired_before = _fired_before(entry)
+    # (kind, resource id) -> how to stop watching it (None: entity added).
+    watched: dict[tuple[ResourceKind, str], CALLBACK_TYPE | None] = {}
 
     @callback
-    def _add(description: GridxEventEntityDescription, resource_id: str) -> None:
+    def _create(
+        description: GridxEventEntityDescription,
+        resource_id: str,
+        first: GridxEvent | None,
+    ) -> None:
         key = (description.kind, resource_id)
-        if key in added:
-            return
-        added.add(key)
+        watched[key] = None
         entity = GridxEventEntity(entry, description, resource_id)
-        # Listening from now on: the event that announced the resource is
-        # handed over before Home Assistant adds the entity.
+        # Listening from now on: the entity keeps events until it is added.
         entity.async_on_remove(events.async_listen(key, entity.async_receive_event))
-        entity.async_on_remove(lambda: added.discard(key))
+        entity.async_on_remove(lambda: watched.pop(key, None))
+        if first is not None:
+            entity.async_receive_event(first)
         async_add_entities([entity])
 
     @callback
-    def _removed(kind: ResourceKind, resource_id: str) -> None:
-        added.discard((kind, resource_id))
+    def _watch(description: GridxEventEntityDescription, resource_id: str) -> None:
+        key = (description.kind, resource_id)
+        if key in watched:
+            return
+        unique_id = entity_unique_id(
+            store.account, description.kind, resource_id, description.key
+        )
+        if unique_id in fired_before:
+            _create(description, resource_id, None)
+            return
 
+        @callback
+        def _first(event: GridxEvent) -> None:
+            known = event.event_type
+            if known is None or known not in description.event_map:
+                return
+            if stop := watched.get(key):
+                stop()
+            _create(description, resource_id, event)
+
+        watched[key] = events.async_listen(key, _first)
+
+    @callback
+    def _removed(kind: ResourceKind, resource_id: str) -> None:
+        if stop := watched.pop((kind, resource_id), None):
+            stop()
+
+    @callback
+    def _unwatch_all() -> None:
+        for stop in list(watched.values()):
+            if stop is not None:
+                stop()
+        watched.clear()
+
+    entry.async_on_unload(_unwatch_all)
     for description in EVENT_DESCRIPTIONS:
         for resource_id in store.known(description.kind):
-            _add(description, resource_id)
+            _watch(description, resource_id)
         entry.async_on_unload(
-            store.async_listen_new(description.kind, partial(_add, description))
+            store.async_listen_new(description.kind, partial(_watch, description))
         )
         entry.async_on_unload(
             store.dispatcher.removed.async_listen(

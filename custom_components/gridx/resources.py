@@ -43,6 +43,7 @@ class StateKey(StrEnum):
     CHARGE_POWER = "charge_power"  # ev: W (converted from mW)
     RANGE = "range"  # ev: metres
     CHARGE_LIMIT = "charge_limit"  # ev: percent
+    AT_HOME = "at_home"  # ev: bool (the event's ``atHome``)
     POWER_LIMIT_ACTIVE = "power_limit_active"  # gateway: bool (§14a)
     POWER_LIMIT = "power_limit"  # gateway: W (converted from mW) or None
 
@@ -206,6 +207,21 @@ def device_translation_key(resource: GridxResource) -> str | None:
     return "charging_station" if resource.legacy_station else "ev"
 
 
+def device_translation_placeholders(resource: GridxResource) -> dict[str, str]:
+    """Return the placeholders of a translated device name.
+
+    gridX tells nothing about a vehicle but its asset id (no name, model or
+    plate), so two vehicles are told apart by its last four characters:
+    "Electric vehicle 3f9a".
+    """
+    return {"suffix": id_suffix(resource.id)}
+
+
+def id_suffix(resource_id: str) -> str:
+    """Return the last four characters of an id, for names that tell apart."""
+    return resource_id.replace("-", "")[-4:].lower()
+
+
 def device_name(resource: GridxResource) -> str:
     """Return the device name: the given name, else a descriptive fallback.
 
@@ -217,7 +233,9 @@ def device_name(resource: GridxResource) -> str:
     if resource.kind is ResourceKind.GATEWAY:
         return "gridBox"
     if resource.kind is ResourceKind.EV:
-        return "EV charging station" if resource.legacy_station else "Electric vehicle"
+        if resource.legacy_station:
+            return "EV charging station"
+        return f"Electric vehicle {id_suffix(resource.id)}"
     described = " ".join(p for p in (resource.manufacturer, resource.model) if p)
     return (
         described or (resource.appliance_type or "Appliance").replace("_", " ").title()
@@ -233,5 +251,7 @@ __all__ = [
     "StateKey",
     "device_name",
     "device_translation_key",
+    "device_translation_placeholders",
+    "id_suffix",
     "not_future",
 ]

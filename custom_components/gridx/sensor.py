@@ -66,6 +66,8 @@ class GridxSensorEntityDescription(SensorEntityDescription, GridxEntityDescripti
     """A gridX sensor: ``value_fn`` maps the stored value to the native value."""
 
     value_fn: Callable[[Any], float | str | None] = _number
+    # No value means "does not apply now" (a lifted §14a limit), not unknown.
+    unavailable_without_value: bool = False
 
 
 SENSORS: tuple[GridxSensorEntityDescription, ...] = (
@@ -78,6 +80,9 @@ SENSORS: tuple[GridxSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
+        # Created with the first limit; while no limit applies, the §14a
+        # binary sensor says "Not limited" and this has no number to show.
+        unavailable_without_value=True,
     ),
     GridxSensorEntityDescription(
         key="inverter_status",
@@ -156,3 +161,14 @@ class GridxSensorEntity(GridxStateEntity, SensorEntity):
         """Return the value in the native unit, None while unknown."""
         value = self.state_value
         return None if value is None else self.entity_description.value_fn(value)
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return False also while a value that may be absent is absent."""
+        if (
+            self.entity_description.unavailable_without_value
+            and self.state_value is None
+        ):
+            return False
+        return super().available
