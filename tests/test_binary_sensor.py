@@ -5,7 +5,7 @@ from http import HTTPStatus
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_OFF, STATE_ON, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -137,8 +137,8 @@ async def test_ev_plugged_and_charging(
         assert (await post_webhook(body)).status == HTTPStatus.NO_CONTENT
         await hass.async_block_till_done()
         assert state_of(hass, BS, plugged).state == plug_state
-        if charge_state is None:
-            assert state_of(hass, BS, charging).state == STATE_UNKNOWN
+        if charge_state is None:  # not known yet: no entity
+            assert not _exists(hass, charging)
         else:
             assert state_of(hass, BS, charging).state == charge_state
 
@@ -147,7 +147,7 @@ async def test_ev_plugged_and_charging(
 async def test_inverter_problem(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
     """WARNING/ERROR is a problem; OK and UNKNOWN are not; codes are attributes."""
     unique_id = f"{APPLIANCE_ID}_inverter_problem"
-    assert state_of(hass, BS, unique_id).state == STATE_UNKNOWN
+    assert not _exists(hass, unique_id)  # polled, but no status yet
     for minute, status, expected in (
         (1, "ERROR", STATE_ON),
         (2, "OK", STATE_OFF),
@@ -173,12 +173,51 @@ async def test_inverter_problem(hass: HomeAssistant, post_webhook: PostWebhook) 
 async def test_power_limitation(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
     """§14a set turns it on, unset off; a late set does not undo a newer unset."""
     unique_id = f"{GATEWAY_ID}_power_limitation"
-    assert state_of(hass, BS, unique_id).state == STATE_UNKNOWN
+    assert not _exists(hass, unique_id)  # no grid signal yet
     set_body = load_event("power_limit_set.json")
     unset_body = load_event("power_limit_unset.json")
     unset_body["time"] = "2026-06-20T15:00:00Z"
     await post_webhook(unset_body)
     await post_webhook(set_body)  # 14:03, older than the unset
+    await hass.async_block_till_done()
+    assert state_of(hass, BS, unique_id).state == STATE_OFF
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_ev_at_home(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
+    """The vehicle's ``atHome`` is a presence sensor, from every EV event."""
+    unique_id = f"{ASSET_ID}_ev_at_home"
+    await post_webhook(
+        event("ev/plugged", ev_data(state="PLUGGED", atHome=True), time=at(1))
+    )
+    await hass.async_block_till_done()
+    state = state_of(hass, BS, unique_id)
+    assert state.state == STATE_ON
+    assert state.attributes["device_class"] == "presence"
+    assert state.attributes["friendly_name"] == "Electric vehicle 9876 Location"
+    await post_webhook(
+        event(
+            "ev/measurement",
+            ev_data(
+                atHome=False,
+                chargePower=0,
+                chargeState="",
+                plugState="UNPLUGGED",
+                isControllable=False,
+            ),
+            time=at(2),
+        )
+    )
+    await hass.async_block_till_done()
+    assert state_of(hass, BS, unique_id).state == STATE_OFF
+    # An older event does not bring it back home.
+    await post_webhook(
+        event(
+            "ev/charge-stopped",
+            ev_data(atHome=True, chargePower=0, state="STOPPED"),
+            time=at(1.5),
+        )
+    )
     await hass.async_block_till_done()
     assert state_of(hass, BS, unique_id).state == STATE_OFF
 
@@ -194,6 +233,14 @@ async def test_legacy_station_plugged(
     assert (
         entity_registry.async_get_entity_id(BS, "gridx", f"{APPLIANCE_ID}_ev_charging")
         is None
+    )
+
+
+def _exists(hass: HomeAssistant, unique_id: str) -> bool:
+    """Return True if a binary sensor's unique id ends with ``unique_id``."""
+    return any(
+        entry.domain == BS and entry.unique_id.endswith(unique_id)
+        for entry in er.async_get(hass).entities.values()
     )
 
 

@@ -352,11 +352,8 @@ async def test_event_entity_trigger(
     hass: HomeAssistant, post_webhook: PostWebhook, calls: list[ServiceCall]
 ) -> None:
     """The event entity drives the built-in ``event.received`` trigger."""
-    await _post(
-        hass,
-        post_webhook,
-        event("ev/measurement", ev_data(**_measurement("UNPLUGGED"))),
-    )
+    failed = load_event("ev_charge_failed.json")
+    await _post(hass, post_webhook, {**failed, "id": "creates-the-entity"})
     ev_entity = entity_id(hass, Platform.EVENT, f"{ASSET_ID}_event")
     assert await async_setup_component(
         hass,
@@ -366,7 +363,7 @@ async def test_event_entity_trigger(
                 "triggers": {
                     "trigger": "event.received",
                     "target": {"entity_id": ev_entity},
-                    "options": {"event_type": ["plugged"]},
+                    "options": {"event_type": ["charge_failed"]},
                 },
                 "actions": {
                     "action": "test.automation",
@@ -377,13 +374,12 @@ async def test_event_entity_trigger(
     )
     await hass.async_block_till_done()
 
-    body = load_event("ev_plugged.json")
-    await _post(hass, post_webhook, body)
-    await _post(hass, post_webhook, body)  # duplicate
-    await _post(hass, post_webhook, load_event("ev_unplugged.json"))
-    await _post(hass, post_webhook, {**body, "id": "second-plug"})
+    await _post(hass, post_webhook, failed)
+    await _post(hass, post_webhook, failed)  # duplicate
+    await _post(hass, post_webhook, load_event("ev_infeasible_charging_goals.json"))
+    await _post(hass, post_webhook, {**failed, "id": "second-failure"})
 
-    assert [call.data["event_id"] for call in calls] == [body["id"], "second-plug"]
+    assert [call.data["event_id"] for call in calls] == [failed["id"], "second-failure"]
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -27,6 +27,7 @@ from .gridx_state import (
     at,
     demo_gateway,
     device_identifiers,
+    entity_id,
     event,
     gateway_data,
     get_device,
@@ -37,7 +38,9 @@ from .ha_compat import device_owners, devices_with_identifier
 
 BS = Platform.BINARY_SENSOR
 S = Platform.SENSOR
-EV_DEVICE = "Electric vehicle"
+EV_DEVICE = "Electric vehicle 9876"
+# No entity: a state that is not known yet has no entity (never "Unknown").
+ABSENT = None
 
 
 @pytest.fixture(autouse=True)
@@ -56,9 +59,9 @@ CASES: list[
         "appliance_create.json",
         [],
         {
-            (BS, f"{APPLIANCE_ID}_appliance_connection"): STATE_UNKNOWN,
-            (BS, f"{APPLIANCE_ID}_inverter_problem"): STATE_UNKNOWN,
-            (S, f"{APPLIANCE_ID}_inverter_status"): STATE_UNKNOWN,
+            (BS, f"{APPLIANCE_ID}_appliance_connection"): ABSENT,
+            (BS, f"{APPLIANCE_ID}_inverter_problem"): ABSENT,
+            (S, f"{APPLIANCE_ID}_inverter_status"): ABSENT,
         },
         {APPLIANCE_ID: "Roof inverter", GATEWAY_ID: "gridBox"},
         [ASSET_ID],
@@ -94,7 +97,7 @@ CASES: list[
     (
         "appliance_update.json",
         ["appliance_create.json"],
-        {(BS, f"{APPLIANCE_ID}_appliance_connection"): STATE_UNKNOWN},
+        {(BS, f"{APPLIANCE_ID}_appliance_connection"): ABSENT},
         {APPLIANCE_ID: "Roof inverter"},
         [],
     ),
@@ -102,7 +105,7 @@ CASES: list[
     (
         "ev_charge_failed.json",
         [],
-        {(BS, f"{ASSET_ID}_ev_plugged"): STATE_UNKNOWN},
+        {(BS, f"{ASSET_ID}_ev_plugged"): ABSENT},
         {ASSET_ID: EV_DEVICE, GATEWAY_ID: "gridBox"},
         [],
     ),
@@ -131,14 +134,14 @@ CASES: list[
     (
         "ev_infeasible_charging_goals.json",
         [],
-        {(BS, f"{ASSET_ID}_ev_plugged"): STATE_UNKNOWN},
+        {(BS, f"{ASSET_ID}_ev_plugged"): ABSENT},
         {ASSET_ID: EV_DEVICE},
         [GATEWAY_ID],
     ),
     (
         "ev_infeasible_charging_goals_nulls.json",
         [],
-        {(BS, f"{ASSET_ID}_ev_charging"): STATE_UNKNOWN},
+        {(BS, f"{ASSET_ID}_ev_charging"): ABSENT},
         {ASSET_ID: EV_DEVICE},
         [GATEWAY_ID],
     ),
@@ -170,7 +173,11 @@ CASES: list[
     (
         "ev_plugged.json",
         [],
-        {(BS, f"{ASSET_ID}_ev_plugged"): STATE_ON},
+        {
+            (BS, f"{ASSET_ID}_ev_plugged"): STATE_ON,
+            (BS, f"{ASSET_ID}_ev_at_home"): STATE_ON,
+            (BS, f"{ASSET_ID}_ev_charging"): ABSENT,
+        },
         {ASSET_ID: EV_DEVICE},
         [],
     ),
@@ -184,14 +191,17 @@ CASES: list[
     (
         "ev_unplugged.json",
         [],
-        {(BS, f"{ASSET_ID}_ev_plugged"): STATE_OFF},
+        {
+            (BS, f"{ASSET_ID}_ev_plugged"): STATE_OFF,
+            (BS, f"{ASSET_ID}_ev_at_home"): STATE_OFF,
+        },
         {ASSET_ID: EV_DEVICE},
         [],
     ),
     (
         "gateway_create.json",
         [],
-        {(BS, f"{GATEWAY_ID}_gateway_connection"): STATE_UNKNOWN},
+        {(BS, f"{GATEWAY_ID}_gateway_connection"): ABSENT},
         {GATEWAY_ID: "My gridBox"},
         [],
     ),
@@ -245,7 +255,8 @@ CASES: list[
         ["gateway_create.json"],
         {
             (BS, f"{GATEWAY_ID}_power_limitation"): STATE_OFF,
-            (S, f"{GATEWAY_ID}_power_limit"): STATE_UNKNOWN,
+            # A site that never had a limit gets no limit value sensor.
+            (S, f"{GATEWAY_ID}_power_limit"): ABSENT,
         },
         {},
         [],
@@ -253,12 +264,21 @@ CASES: list[
     (
         "system_action.json",
         [],
-        {(BS, f"{ASSET_ID}_ev_plugged"): STATE_UNKNOWN},
+        {(BS, f"{ASSET_ID}_ev_plugged"): ABSENT},
         {ASSET_ID: EV_DEVICE},
         [],
     ),
     ("unknown_type.json", [], {}, {}, [GATEWAY_ID]),
 ]
+
+
+def _entity_ids(hass: HomeAssistant, platform: str, unique_id: str) -> list[str]:
+    """Return the entity ids whose unique id ends with ``unique_id``."""
+    return [
+        entry.entity_id
+        for entry in er.async_get(hass).entities.values()
+        if entry.domain == platform and entry.unique_id.endswith(unique_id)
+    ]
 
 
 def test_every_fixture_has_a_case() -> None:
@@ -282,16 +302,28 @@ async def test_event_type(
     device_registry: dr.DeviceRegistry,
     name: str,
     before: list[str],
-    states: dict[tuple[str, str], str],
+    states: dict[tuple[str, str], str | None],
     devices: dict[str, str],
     no_devices: list[str],
 ) -> None:
-    """One event (after its prerequisites) gives these states and devices."""
+    """One event (after its prerequisites) gives these states and devices.
+
+    No entity of the integration's is "Unknown": what is not known has no
+    entity yet.
+    """
     for body in [*map(load_event, before), load_event(name)]:
         assert (await post_webhook(body)).status == HTTPStatus.NO_CONTENT
     await hass.async_block_till_done()
     for (platform, unique_id), expected in states.items():
-        assert state_of(hass, platform, unique_id).state == expected, unique_id
+        if expected is ABSENT:
+            assert not _entity_ids(hass, platform, unique_id), unique_id
+        else:
+            assert state_of(hass, platform, unique_id).state == expected, unique_id
+    assert [
+        state.entity_id
+        for state in hass.states.async_all()
+        if state.state == STATE_UNKNOWN
+    ] == []
     for identifier, device_name in devices.items():
         device = get_device(hass, identifier)
         assert device is not None, identifier
@@ -375,8 +407,8 @@ async def test_repaired_appliance_moves(
     await post_webhook(event("appliance/online", appliance_data(new_id), time=at(4)))
     await hass.async_block_till_done()
     assert hass.states.get(old_entity).state == STATE_ON
-    # No duplicate entities.
-    assert len(er.async_entries_for_device(entity_registry, moved.id)) == 3
+    # No duplicate entities (the connection only: no inverter status yet).
+    assert len(er.async_entries_for_device(entity_registry, moved.id)) == 1
 
     # A different serial, or another gateway, is a new appliance.
     other = "66666666-2222-4333-8444-555555555555"
@@ -413,16 +445,16 @@ async def test_delete_and_late_events(
     await hass.async_block_till_done()
     assert get_device(hass, APPLIANCE_ID) is None
 
-    # A later create brings it back, with its entities.
+    # A later create brings it back, its entities come with their values.
     await post_webhook(
         event("appliance/create", appliance_data(name="Back"), time=at(4))
     )
     await hass.async_block_till_done()
     assert get_device(hass, APPLIANCE_ID) is not None
-    assert (
-        state_of(hass, BS, f"{APPLIANCE_ID}_appliance_connection").state
-        == STATE_UNKNOWN
-    )
+    assert not _entity_ids(hass, BS, f"{APPLIANCE_ID}_appliance_connection")
+    await post_webhook(event("appliance/online", appliance_data(), time=at(5)))
+    await hass.async_block_till_done()
+    assert state_of(hass, BS, f"{APPLIANCE_ID}_appliance_connection").state == STATE_ON
 
 
 async def test_remove_config_entry_device(
@@ -450,7 +482,8 @@ async def test_remove_config_entry_device(
 
 
 @pytest.mark.parametrize(
-    ("language", "name"), [("en", "Electric vehicle"), ("de", "Elektrofahrzeug")]
+    ("language", "name"),
+    [("en", "Electric vehicle 9876"), ("de", "Elektrofahrzeug 9876")],
 )
 @pytest.mark.usefixtures("poll")
 async def test_nameless_ev_device_name_is_translated(
@@ -476,6 +509,49 @@ async def test_nameless_ev_device_name_is_translated(
     device = get_device(hass, ASSET_ID)
     assert device is not None
     assert device.name == name
+
+
+OTHER_ASSET_ID = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f1"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_two_vehicles_are_told_apart(
+    hass: HomeAssistant, post_webhook: PostWebhook
+) -> None:
+    """Two vehicles get distinct names; make only when gridX names it, no model."""
+    await post_webhook(load_event("ev_plugged.json"))
+    plugged = load_event("ev_plugged.json")
+    await post_webhook(
+        {
+            **plugged,
+            "id": "other-vehicle",
+            "data": {**plugged["data"], "assetID": OTHER_ASSET_ID},
+        }
+    )
+    await hass.async_block_till_done()
+    first, second = get_device(hass, ASSET_ID), get_device(hass, OTHER_ASSET_ID)
+    assert first is not None
+    assert second is not None
+    assert (first.name, second.name) == (
+        "Electric vehicle 9876",
+        "Electric vehicle e0f1",
+    )
+    for device in (first, second):
+        assert (device.manufacturer, device.model) == (None, None)
+    # Entity ids follow the names, so the two vehicles' entities differ too.
+    assert entity_id(hass, BS, f"{ASSET_ID}_ev_plugged") == (
+        "binary_sensor.electric_vehicle_9876"
+    )
+    assert entity_id(hass, BS, f"{OTHER_ASSET_ID}_ev_plugged") == (
+        "binary_sensor.electric_vehicle_e0f1"
+    )
+
+    # The action that asks to link the vehicle's account names its make.
+    await post_webhook(load_event("system_action.json"))
+    await hass.async_block_till_done()
+    first = get_device(hass, ASSET_ID)
+    assert first is not None
+    assert (first.manufacturer, first.model) == ("Audi", None)
 
 
 async def test_remove_device_of_unloaded_entry(

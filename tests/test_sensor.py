@@ -4,7 +4,7 @@ from collections.abc import Generator
 from http import HTTPStatus
 from unittest.mock import patch
 
-from homeassistant.const import STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -93,9 +93,11 @@ async def test_ev_values_and_units(
 async def test_inverter_status(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
     """The enum follows inverter/status; UNKNOWN and unknown values are unknown."""
     unique_id = f"{APPLIANCE_ID}_inverter_status"
-    state = state_of(hass, S, unique_id)
-    assert state.state == STATE_UNKNOWN
-    assert state.attributes["options"] == ["ok", "warning", "error"]
+    # Created with the first status, not before.
+    assert not any(
+        entry.unique_id.endswith(unique_id)
+        for entry in er.async_get(hass).entities.values()
+    )
     for minute, status, expected in (
         (1, "WARNING", "warning"),
         (2, "UNKNOWN", STATE_UNKNOWN),
@@ -112,11 +114,19 @@ async def test_inverter_status(hass: HomeAssistant, post_webhook: PostWebhook) -
         )
         await hass.async_block_till_done()
         assert state_of(hass, S, unique_id).state == expected
+    assert state_of(hass, S, unique_id).attributes["options"] == [
+        "ok",
+        "warning",
+        "error",
+    ]
 
 
 @pytest.mark.usefixtures("init_integration")
 async def test_power_limit(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
-    """NewLPC mW becomes W; unset clears the limit (unknown: there is none)."""
+    """NewLPC mW becomes W; unset lifts the limit: no number to show, not unknown.
+
+    The §14a binary sensor shows "Not limited" then; this one is unavailable.
+    """
     unique_id = f"{GATEWAY_ID}_power_limit"
     await post_webhook(load_event("power_limit_set.json") | {"time": at(1).isoformat()})
     await hass.async_block_till_done()
@@ -127,7 +137,13 @@ async def test_power_limit(hass: HomeAssistant, post_webhook: PostWebhook) -> No
         load_event("power_limit_unset.json") | {"time": at(2).isoformat()}
     )
     await hass.async_block_till_done()
-    assert state_of(hass, S, unique_id).state == STATE_UNKNOWN
+    assert state_of(hass, S, unique_id).state == STATE_UNAVAILABLE
+    await post_webhook(
+        load_event("power_limit_set.json")
+        | {"time": at(3).isoformat(), "id": "set-again"}
+    )
+    await hass.async_block_till_done()
+    assert state_of(hass, S, unique_id).state == "4200.0"
 
 
 @pytest.mark.usefixtures("init_integration")
