@@ -15,6 +15,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.gridx.const import CONF_POLL_ONLY
+
 from .conftest import PostWebhook, load_event
 from .gridx_state import (
     APPLIANCE_ID,
@@ -171,9 +173,12 @@ async def test_inverter_problem(hass: HomeAssistant, post_webhook: PostWebhook) 
 
 @pytest.mark.usefixtures("init_integration")
 async def test_power_limitation(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
-    """§14a set turns it on, unset off; a late set does not undo a newer unset."""
+    """§14a set turns it on, unset off; a late set does not undo a newer unset.
+
+    Without any grid signal the gridBox is not limited (gridX pushes them).
+    """
     unique_id = f"{GATEWAY_ID}_power_limitation"
-    assert not _exists(hass, unique_id)  # no grid signal yet
+    assert state_of(hass, BS, unique_id).state == STATE_OFF
     set_body = load_event("power_limit_set.json")
     unset_body = load_event("power_limit_unset.json")
     unset_body["time"] = "2026-06-20T15:00:00Z"
@@ -181,6 +186,25 @@ async def test_power_limitation(hass: HomeAssistant, post_webhook: PostWebhook) 
     await post_webhook(set_body)  # 14:03, older than the unset
     await hass.async_block_till_done()
     assert state_of(hass, BS, unique_id).state == STATE_OFF
+    await post_webhook(set_body | {"id": "new-set", "time": "2026-06-20T15:01:00Z"})
+    await hass.async_block_till_done()
+    assert state_of(hass, BS, unique_id).state == STATE_ON
+
+
+async def test_power_limitation_of_poll_only_entries(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """Without push, no signal is no proof of "not limited": no entity."""
+    entry = MockConfigEntry(
+        domain=mock_config_entry.domain,
+        unique_id=mock_config_entry.unique_id,
+        data={**mock_config_entry.data, CONF_POLL_ONLY: True},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state_of(hass, BS, f"{GATEWAY_ID}_gateway_connection").state == STATE_ON
+    assert not _exists(hass, f"{GATEWAY_ID}_power_limitation")
 
 
 @pytest.mark.usefixtures("init_integration")

@@ -1,41 +1,46 @@
-"""Tests of the logbook descriptions of ``gridx_event``."""
+"""The logbook: one translated line per user-relevant gridX event.
 
-from collections.abc import Callable, Generator
+The integration describes no bus event of its own (no ``logbook`` platform):
+its lines are the state changes of its entities, which the frontend words in
+the user's language from the entities' translations and device classes.
+Measurements and webhook pings change nothing a user reads in the logbook.
+"""
+
+from collections.abc import Generator
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
-from homeassistant.components.logbook.const import (
-    LOGBOOK_ENTRY_ICON,
-    LOGBOOK_ENTRY_MESSAGE,
-    LOGBOOK_ENTRY_NAME,
-)
-from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.const import STATE_OFF, STATE_ON, Platform
+from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import homeassistant.util.dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    MockModule,
-    async_capture_events,
-    mock_integration,
-)
+from pytest_homeassistant_custom_component.common import MockModule, mock_integration
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.gridx.api.event_types import EventType
-from custom_components.gridx.const import DOMAIN, EVENT_GRIDX
-from custom_components.gridx.logbook import (
-    DESCRIPTIONS,
-    async_describe_events,
-    describe_gridx_event,
-    logbook_icon,
-)
+from custom_components.gridx.const import DOMAIN
 
 from .conftest import PostWebhook, load_event
-from .gridx_state import ASSET_ID, GATEWAY_ID, FakePoll, get_device, patch_poll
+from .gridx_state import (
+    APPLIANCE_ID,
+    ASSET_ID,
+    GATEWAY_ID,
+    FakePoll,
+    appliance_data,
+    at,
+    demo_poll,
+    entity_id,
+    ev_data,
+    event,
+    gateway_data,
+    patch_poll,
+)
+
+BS = Platform.BINARY_SENSOR
 
 
 @pytest.fixture
@@ -45,131 +50,9 @@ def mock_recorder_before_hass(async_test_recorder: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def poll() -> Generator[FakePoll]:
-    """Answer the coordinator's polls with nothing (no gateways)."""
-    with patch_poll() as fake:
+    """The poll knows the gridBox and its inverter, both online."""
+    with patch_poll(demo_poll()) as fake:
         yield fake
-
-
-def _describer(hass: HomeAssistant) -> Callable[[Event], dict[str, str]]:
-    """Return the describe callback the logbook platform registers."""
-    registered: dict[str, tuple[str, Callable[[Event], dict[str, str]]]] = {}
-
-    def register(
-        domain: str, event_name: str, describe: Callable[[Event], dict[str, str]]
-    ) -> None:
-        registered[event_name] = (domain, describe)
-
-    async_describe_events(hass, register)
-    domain, describe = registered[EVENT_GRIDX]
-    assert domain == DOMAIN
-    return describe
-
-
-def test_every_event_type_is_described() -> None:
-    """Each known gridX event type has a logbook text."""
-    assert set(DESCRIPTIONS) == set(EventType)
-
-
-@pytest.mark.parametrize(
-    ("data", "expected"),
-    [
-        ({"type": "ev/plugged"}, ("gridX EV", "plugged in")),
-        ({"type": "gateway/offline"}, ("gridX gateway", "went offline")),
-        (
-            {"type": "inverter/status", "data": {"status": "ERROR", "err_code": "E1"}},
-            ("gridX inverter", "changed status to ERROR (error code E1)"),
-        ),
-        (
-            {"type": "inverter/status", "data": {"status": "OK"}},
-            ("gridX inverter", "changed status to OK"),
-        ),
-        (
-            {"type": "ev/charge-failed", "data": {"kind": "STOP"}},
-            ("gridX EV", "could not stop charging"),
-        ),
-        (
-            {"type": "ev/charge-failed", "data": {"kind": "START"}},
-            ("gridX EV", "could not start charging"),
-        ),
-        (
-            {"type": "ev/plugged", "data": {"evse_id": "FR*A23"}},
-            ("gridX EV", "plugged in at charge point FR*A23"),
-        ),
-        (
-            {"type": "system/action", "data": {"resolution": {"title": "Accept"}}},
-            ("gridX", "needs a user action: Accept"),
-        ),
-        ({"type": "system/action", "data": None}, ("gridX", "needs a user action")),
-        ({"type": "battery/overheated"}, ("gridX", "sent event battery/overheated")),
-        ({"type": None, "device_id": None}, ("gridX", "sent event None")),
-        (
-            {"type": "ping", "device_id": "gone"},
-            ("gridX", "received a webhook test event"),
-        ),
-    ],
-)
-def test_describe(
-    hass: HomeAssistant, data: dict[str, Any], expected: tuple[str, str]
-) -> None:
-    """The text of an event without a (known) device."""
-    assert describe_gridx_event(hass, data) == expected
-    describe = _describer(hass)
-    assert describe(Event(EVENT_GRIDX, data)) == {
-        LOGBOOK_ENTRY_NAME: expected[0],
-        LOGBOOK_ENTRY_MESSAGE: expected[1],
-        LOGBOOK_ENTRY_ICON: logbook_icon(data.get("type")),
-    }
-
-
-@pytest.mark.parametrize(
-    ("event_type", "icon"),
-    [
-        ("ev/plugged", "mdi:car-electric"),
-        ("gateway/offline", "mdi:router-network"),
-        ("inverter/status", "mdi:solar-power-variant"),
-        (
-            "grid-signal-processor/limitation-of-power-consumption/set",
-            "mdi:transmission-tower",
-        ),
-        ("ping", "mdi:lightning-bolt-circle"),
-        (None, "mdi:lightning-bolt-circle"),
-    ],
-)
-def test_icon(event_type: str | None, icon: str) -> None:
-    """Each family of events has its own logbook icon."""
-    assert logbook_icon(event_type) == icon
-
-
-@pytest.mark.usefixtures("init_integration")
-async def test_describe_names_the_device(
-    hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
-    post_webhook: PostWebhook,
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    """The logbook line is named after the device, renamed by the user or not."""
-    # Captured in the event loop, in firing order (a plain `list.append`
-    # listener would run in executor threads, in no guaranteed order).
-    fired: list[Event] = async_capture_events(hass, EVENT_GRIDX)
-    await post_webhook(load_event("gateway_create.json"))
-    await post_webhook(load_event("ev_plugged.json"))
-    await hass.async_block_till_done()
-    describe = _describer(hass)
-
-    assert describe(fired[-1]) == {
-        LOGBOOK_ENTRY_NAME: "Electric vehicle",
-        LOGBOOK_ENTRY_MESSAGE: "plugged in",
-        LOGBOOK_ENTRY_ICON: "mdi:car-electric",
-    }
-    gateway = get_device(hass, GATEWAY_ID)
-    assert gateway is not None
-    assert describe(fired[0])[LOGBOOK_ENTRY_NAME] == "My gridBox"
-    device_registry.async_update_device(gateway.id, name_by_user="Keller")
-    assert describe(fired[0]) == {
-        LOGBOOK_ENTRY_NAME: "Keller",
-        LOGBOOK_ENTRY_MESSAGE: "was added",
-        LOGBOOK_ENTRY_ICON: "mdi:router-network",
-    }
 
 
 @pytest.fixture
@@ -183,32 +66,144 @@ async def setup_logbook(hass: HomeAssistant, recorder_mock: Any) -> None:
     assert await async_setup_component(hass, "logbook", {})
 
 
-@pytest.mark.usefixtures("setup_logbook", "init_integration")
-async def test_logbook_shows_gridx_events(
+async def _lines(
     hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
     post_webhook: PostWebhook,
-) -> None:
-    """Events received through the webhook appear in the logbook, described."""
+    body: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Post one event; return the logbook lines it added."""
     start = dt_util.utcnow()
-    for name in ("gateway_offline", "ev_plugged", "power_limit_set"):
-        response = await post_webhook(load_event(f"{name}.json"))
-        assert response.status == HTTPStatus.NO_CONTENT
+    response = await post_webhook(body)
+    assert response.status == HTTPStatus.NO_CONTENT
+    await hass.async_block_till_done()
     await async_wait_recording_done(hass)
-
     client = await hass_client()
     response = await client.get(f"/api/logbook/{start.isoformat()}")
     assert response.status == HTTPStatus.OK
-    entries = [
-        (entry["name"], entry["message"], entry.get("domain"))
-        for entry in await response.json()
-        if entry.get("domain") == DOMAIN
+    return [
+        line
+        for line in await response.json()
+        if dt_util.parse_datetime(line["when"]) >= _floor(start)
     ]
-    assert entries == [
-        ("Keller", "went offline", DOMAIN),
-        ("Electric vehicle", "plugged in", DOMAIN),
-        ("Keller", "received a §14a power limit", DOMAIN),
+
+
+def _floor(time: datetime) -> datetime:
+    return time.replace(microsecond=0)
+
+
+def _measurement(minute: float, plug: str, charge: str) -> dict[str, Any]:
+    return event(
+        "ev/measurement",
+        ev_data(
+            chargePower=0,
+            chargeState=charge,
+            plugState=plug,
+            isControllable=True,
+            stateOfCharge=40.0 + minute,
+        ),
+        time=at(minute),
+        event_id=f"measurement-{minute}",
+    )
+
+
+@pytest.mark.usefixtures("setup_logbook", "init_integration")
+async def test_one_translated_line_per_event(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    post_webhook: PostWebhook,
+) -> None:
+    """Each event a user cares about is one entity state change; others none."""
+    # The vehicle becomes known (its first states are not changes).
+    await post_webhook(event("ev/plugged", ev_data(state="PLUGGED"), time=at(1)))
+    await post_webhook(_measurement(1.5, "PLUGGED", "STOPPED"))
+    await hass.async_block_till_done()
+    plug = entity_id(hass, BS, f"{ASSET_ID}_ev_plugged")
+    battery = entity_id(hass, BS, f"{ASSET_ID}_ev_charging")
+    connection = entity_id(hass, BS, f"{GATEWAY_ID}_gateway_connection")
+    limit = entity_id(hass, BS, f"{GATEWAY_ID}_power_limitation")
+
+    cases: list[tuple[dict[str, Any], list[tuple[str, str]]]] = [
+        (
+            event("ev/unplugged", ev_data(state="UNPLUGGED"), time=at(2)),
+            [(plug, STATE_OFF)],
+        ),
+        (
+            event(
+                "ev/charge-started",
+                ev_data(chargePower=11_000_000, state="CHARGING"),
+                time=at(3),
+            ),
+            [(battery, STATE_ON)],
+        ),
+        # A measurement that changes what is shown only in numbers: no line.
+        (_measurement(4, "UNPLUGGED", "CHARGING"), []),
+        (load_event("ping.json"), []),
+        (
+            event("gateway/offline", gateway_data(), time=at(5)),
+            [(connection, STATE_OFF)],
+        ),
+        (
+            load_event("power_limit_set.json") | {"time": at(6).isoformat()},
+            [(limit, STATE_ON)],
+        ),
     ]
-    device = get_device(hass, ASSET_ID)
-    assert device is not None
+    for body, expected in cases:
+        lines = await _lines(hass, hass_client, post_webhook, body)
+        assert [(line.get("entity_id"), line.get("state")) for line in lines] == (
+            expected
+        ), body["type"]
+        # Worded by the frontend from the entity's translations: the
+        # integration adds no English text of its own.
+        assert all("message" not in line for line in lines), lines
+        assert all(line.get("domain") != DOMAIN for line in lines), lines
+
+
+@pytest.mark.usefixtures("setup_logbook", "init_integration")
+async def test_momentary_events_are_one_line_each(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    post_webhook: PostWebhook,
+) -> None:
+    """A failed charging command is one line, its first one included.
+
+    The event entity is created by its first event and fires it after its
+    first state, so the logbook (which skips first states) lists it too.
+    """
+    await post_webhook(event("ev/plugged", ev_data(state="PLUGGED"), time=at(1)))
+    await hass.async_block_till_done()
+
+    failed = load_event("ev_charge_failed.json")
+    lines = await _lines(hass, hass_client, post_webhook, failed)
+    charging = entity_id(hass, Platform.EVENT, f"{ASSET_ID}_event")
+    assert [line.get("entity_id") for line in lines] == [charging]
+    again = await _lines(
+        hass, hass_client, post_webhook, {**failed, "id": "failed-again"}
+    )
+    assert [line.get("entity_id") for line in again] == [charging]
+
+    # An inverter's status is the status sensor's state, translated
+    # ("Warning"), never gridX's raw "WARNING".
+    await post_webhook(
+        event(
+            "inverter/status", appliance_data(status="OK", lastStatus="OK"), time=at(2)
+        )
+    )
+    await hass.async_block_till_done()
+    lines = await _lines(
+        hass,
+        hass_client,
+        post_webhook,
+        event(
+            "inverter/status",
+            appliance_data(status="WARNING", lastStatus="OK"),
+            time=at(3),
+        ),
+    )
+    status = entity_id(hass, Platform.SENSOR, f"{APPLIANCE_ID}_inverter_status")
+    problem = entity_id(hass, BS, f"{APPLIANCE_ID}_inverter_problem")
+    assert {(line.get("entity_id"), line.get("state")) for line in lines} == {
+        (status, "warning"),
+        (problem, STATE_ON),
+    }
+    assert all("WARNING" not in str(line) for line in lines)

@@ -9,7 +9,7 @@ charging").
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, override
 
 from homeassistant.components.binary_sensor import (
@@ -22,7 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import ApplianceType, InverterStatus
-from .const import ResourceKind
+from .const import CONF_POLL_ONLY, ResourceKind
 from .entity import GridxEntityDescription, GridxStateEntity, async_add_dynamic_entities
 from .resources import GridxResource, StateKey
 from .runtime import GridxConfigEntry
@@ -85,6 +85,11 @@ BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
         translation_key="power_limitation",
         kind=ResourceKind.GATEWAY,
         state_key=StateKey.POWER_LIMIT_ACTIVE,
+        # gridX pushes every §14a signal: a gateway without one is not
+        # limited ("Not limited", not "Unknown"). Poll-only entries get no
+        # signals, so they keep the rule that a state must be known.
+        needs_value=False,
+        is_on_fn=lambda value: False if value is None else _bool(value),
     ),
     GridxBinarySensorEntityDescription(
         key="appliance_connection",
@@ -138,8 +143,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add binary sensors for known resources, and for new ones as they appear."""
+    descriptions = BINARY_SENSORS
+    if entry.data.get(CONF_POLL_ONLY):
+        descriptions = tuple(replace(d, needs_value=True) for d in descriptions)
     async_add_dynamic_entities(
-        entry, BINARY_SENSORS, GridxBinarySensorEntity, async_add_entities
+        entry, descriptions, GridxBinarySensorEntity, async_add_entities
     )
 
 
@@ -152,8 +160,7 @@ class GridxBinarySensorEntity(GridxStateEntity, BinarySensorEntity):
     @override
     def is_on(self) -> bool | None:
         """Return the state, None while unknown."""
-        value = self.state_value
-        return None if value is None else self.entity_description.is_on_fn(value)
+        return self.entity_description.is_on_fn(self.state_value)
 
     @property
     @override

@@ -307,8 +307,16 @@ class GridxEventEntity(GridxEntity, EventEntity):
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Fire the events that came before the entity was added."""
+        """Fire the events that came before the entity was added.
+
+        They fire after Home Assistant wrote the entity's first state, so
+        the first event is a state change like any other: the logbook lists
+        it (it skips an entity's first state).
+        """
         await super().async_added_to_hass()
+        self.hass.async_create_task(self._async_fire_early(), eager_start=False)
+
+    async def _async_fire_early(self) -> None:
         early, self._early_events = self._early_events or [], None
         for event_type, event in early:
             self._async_fire(event_type, event)
