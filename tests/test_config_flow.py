@@ -48,6 +48,7 @@ from custom_components.gridx.live_coordinator import (
     DEFAULT_LIVE_INTERVAL,
     live_interval,
 )
+from custom_components.gridx.options_flow import event_types_of, options_of
 from gridx_emulator import DemoIds, EmulatorState, GridxEmulator
 
 from .emulator_fixtures import DEMO_TOKEN, TEST_RETRY_BASE_DELAY
@@ -116,15 +117,17 @@ async def async_create_entry(
     method: str = "automatic",
     event_types: list[str] | None = None,
 ) -> ConfigEntry:
-    """Run the whole user flow against the emulator; return the new entry."""
-    result = await start_token_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(emulator, method=method)
-    )
-    assert result["step_id"] == "event_types"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: event_types or list(DEFAULT_EVENT_TYPES)}
-    )
+    """Run the whole user flow against the emulator; return the new entry.
+
+    Setup subscribes to every event type (the options untick some);
+    ``event_types`` stands in for that choice: the flow registers them.
+    """
+    types = tuple(event_types or DEFAULT_EVENT_TYPES)
+    with patch("custom_components.gridx.config_flow.DEFAULT_EVENT_TYPES", types):
+        result = await start_token_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], user_input(emulator, method=method)
+        )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     return result["result"]
@@ -241,12 +244,7 @@ async def test_user_flow_subscription(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, api_base=emulator.base_url + "/")
     )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "event_types"
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
-    )
+    # No event-type step: every type is subscribed (the options untick some).
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "gridX"
     entry = result["result"]
@@ -268,10 +266,10 @@ async def test_user_flow_subscription(
         CONF_WEBHOOK_URL: subscription.target_url,
         CONF_PREVIOUS_URLS: [],
     }
-    assert entry.options == {CONF_EVENT_TYPES: FEW_TYPES}
+    assert entry.options == {CONF_EVENT_TYPES: list(DEFAULT_EVENT_TYPES)}
     assert subscription.target_url.endswith(f"/api/webhook/{webhook_id}")
     assert subscription.target_url.startswith("http://127.0.0.1:")
-    assert subscription.event_types == FEW_TYPES
+    assert subscription.event_types == list(DEFAULT_EVENT_TYPES)
     assert subscription.active is True
     assert emulator.state.rules == {}
     # http is only accepted against a non-default API, with a warning.
@@ -327,9 +325,6 @@ async def test_user_flow_subscription_chosen_no_fallback(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, method="subscription")
     )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
-    )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
     assert emulator.state.rules == {}
@@ -337,7 +332,7 @@ async def test_user_flow_subscription_chosen_no_fallback(
     # Recover: the API becomes available.
     emulator.state.webhooks_api_enabled = True
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
+        result["flow_id"], user_input(emulator, method="subscription")
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_REGISTRATION_METHOD] == "subscription"
@@ -389,10 +384,6 @@ async def test_user_errors_recover(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )
-    assert result["step_id"] == "event_types"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
-    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -412,7 +403,7 @@ async def test_user_unknown_error_recovers(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )
-    assert result["step_id"] == "event_types"
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 @pytest.mark.parametrize(
@@ -440,7 +431,7 @@ async def test_item21_user_invalid_api_base(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )
-    assert result["step_id"] == "event_types"
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 @pytest.mark.usefixtures("no_setup")
@@ -463,7 +454,7 @@ async def test_user_no_url(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )
-    assert result["step_id"] == "event_types"
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 @pytest.mark.usefixtures("ha_client", "no_setup")
@@ -483,7 +474,7 @@ async def test_user_https_required(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )
-    assert result["step_id"] == "event_types"
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 @pytest.mark.usefixtures("ha_client", "no_setup")
@@ -505,29 +496,19 @@ async def test_user_already_configured(
 
 
 @pytest.mark.usefixtures("ha_client", "no_setup")
-async def test_event_types_required(
+async def test_setup_subscribes_to_every_type(
     hass: HomeAssistant, emulator: GridxEmulator
 ) -> None:
-    """An empty selection is refused; defaults are every subscribable type."""
+    """Setup does not ask for event types: every subscribable type is sent."""
     result = await start_token_flow(hass)
+    assert CONF_EVENT_TYPES not in str(result["data_schema"].schema)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
-    )
-    schema = result["data_schema"].schema
-    [key] = schema
-    assert key.default() == list(DEFAULT_EVENT_TYPES)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: []}
-    )
-    assert result["errors"] == {CONF_EVENT_TYPES: "no_event_types"}
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: list(DEFAULT_EVENT_TYPES)}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     [subscription] = emulator.state.subscriptions.values()
     assert subscription.event_types == list(DEFAULT_EVENT_TYPES)
+    assert result["result"].options == {CONF_EVENT_TYPES: list(DEFAULT_EVENT_TYPES)}
 
 
 @pytest.mark.parametrize(
@@ -556,26 +537,23 @@ async def test_register_errors_roll_back_and_recover(
     """A failed registration step leaves nothing at gridX; a retry works."""
     emulator.state.webhooks_api_enabled = api_enabled
     result = await start_token_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(emulator)
-    )
     for endpoint, kwargs in faults:
         emulator.faults.add(endpoint, **kwargs)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
+        result["flow_id"], user_input(emulator)
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "event_types"
+    assert result["step_id"] == "token"
     assert result["errors"] == {"base": error}
     assert emulator.state.subscriptions == {}
     assert emulator.state.rules == {}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
+        result["flow_id"], user_input(emulator)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     held = len(emulator.state.subscriptions) + len(emulator.state.rules)
-    assert held == (1 if api_enabled else len(FEW_TYPES))
+    assert held == (1 if api_enabled else len(DEFAULT_EVENT_TYPES))
 
 
 @pytest.mark.usefixtures("ha_client", "no_setup")
@@ -590,16 +568,13 @@ async def test_register_missing_permissions(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, token="read-only")
     )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
-    )
     assert result["errors"] == {"base": "missing_permissions"}
     assert emulator.state.subscriptions == {}
     assert emulator.state.rules == {}
 
     emulator.add_token("read-only", user_id=demo_ids.user_id)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
+        result["flow_id"], user_input(emulator, token="read-only")
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -610,17 +585,14 @@ async def test_register_unknown_error(
 ) -> None:
     """An unexpected exception while registering shows unknown."""
     result = await start_token_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(emulator)
-    )
     with patch.object(GridxClient, "list_webhooks", side_effect=KeyError("x")):
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
+            result["flow_id"], user_input(emulator)
         )
     assert result["errors"] == {"base": "unknown"}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
+        result["flow_id"], user_input(emulator)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -885,7 +857,7 @@ async def test_options_subscription(
     result = await hass.config_entries.options.async_init(flow_entry.entry_id)
     assert result["step_id"] == "init"
     key, interval = result["data_schema"].schema
-    assert key.default() == FEW_TYPES
+    assert key.default() == options_of(FEW_TYPES)
     assert interval.default() == DEFAULT_LIVE_INTERVAL
 
     result = await hass.config_entries.options.async_configure(
@@ -895,13 +867,13 @@ async def test_options_subscription(
 
     emulator.faults.add("update_webhook", status=503)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: ["ev/plugged"]}
+        result["flow_id"], {CONF_EVENT_TYPES: ["ev_plugged"]}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     assert subscription.event_types == FEW_TYPES
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: ["ev/plugged"]}
+        result["flow_id"], {CONF_EVENT_TYPES: ["ev_plugged"]}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert flow_entry.options == {
@@ -924,13 +896,13 @@ async def test_options_rules_diff(hass: HomeAssistant, emulator: GridxEmulator) 
     emulator.faults.add("create_rule", status=500)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: wanted}
+        result["flow_id"], {CONF_EVENT_TYPES: options_of(wanted)}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     assert {r.event_type: r.id for r in emulator.state.rules.values()} == kept
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: wanted}
+        result["flow_id"], {CONF_EVENT_TYPES: options_of(wanted)}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     rules = {r.event_type: r.id for r in emulator.state.rules.values()}
@@ -958,16 +930,17 @@ async def test_options_without_url(
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     key, _ = result["data_schema"].schema
-    assert key.default() == list(DEFAULT_EVENT_TYPES)
+    assert event_types_of(key.default()) == list(DEFAULT_EVENT_TYPES)
     # The live poll interval is bounded to 30-300 s.
     for seconds in (10, 600):
         with pytest.raises(InvalidData):
             await hass.config_entries.options.async_configure(
                 result["flow_id"],
-                {CONF_EVENT_TYPES: FEW_TYPES, CONF_LIVE_INTERVAL: seconds},
+                {CONF_EVENT_TYPES: options_of(FEW_TYPES), CONF_LIVE_INTERVAL: seconds},
             )
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES, CONF_LIVE_INTERVAL: 120}
+        result["flow_id"],
+        {CONF_EVENT_TYPES: options_of(FEW_TYPES), CONF_LIVE_INTERVAL: 120},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {CONF_EVENT_TYPES: FEW_TYPES, CONF_LIVE_INTERVAL: 120}

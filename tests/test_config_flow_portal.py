@@ -43,6 +43,7 @@ from custom_components.gridx.const import (
     CONF_REGISTRATION_METHOD,
     CONF_USER_ID,
     CONF_WEBHOOK_ID,
+    DEFAULT_EVENT_TYPES,
     DOMAIN,
 )
 from gridx_emulator import ALL_POLICIES, DemoIds, GridxEmulator
@@ -220,11 +221,7 @@ async def test_portal_with_push(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], portal_input(emulator)
     )
-    assert result["step_id"] == "event_types"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: ["gateway/online"]}
-    )
-
+    # No event-type step: every type is subscribed.
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
     [subscription] = emulator.state.subscriptions.values()
@@ -232,7 +229,7 @@ async def test_portal_with_push(
     assert entry.data[CONF_POLL_ONLY] is False
     assert entry.data[CONF_REGISTRATION_METHOD] == "subscription"
     assert CONF_API_TOKEN not in entry.data
-    assert subscription.event_types == ["gateway/online"]
+    assert subscription.event_types == list(DEFAULT_EVENT_TYPES)
     assert_no_secrets_logged(caplog, PASSWORD, *subscription.secrets)
 
 

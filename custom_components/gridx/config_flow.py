@@ -50,7 +50,6 @@ from .flow_common import (
     async_clean_up,
     async_get_user,
     async_register,
-    event_types_schema,
     flow_client,
     normalize_base_url,
     other_rules_user,
@@ -149,7 +148,10 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
                         self._api_base = api_base
                         self._method = advanced[CONF_REGISTRATION_METHOD]
                         self._user = result
-                        return await self.async_step_event_types()
+                        created = await self.async_register_and_create()
+                        if not isinstance(created, str):
+                            return created
+                        errors["base"] = created
         return self.async_show_form(
             step_id="token",
             data_schema=self.add_suggested_values_to_schema(
@@ -159,64 +161,53 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
             description_placeholders=PLACEHOLDERS,
         )
 
-    async def async_step_event_types(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Pick the event types, then register at gridX and create the entry."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            event_types: list[str] = user_input[CONF_EVENT_TYPES]
-            if not event_types:
-                errors[CONF_EVENT_TYPES] = "no_event_types"
-            else:
-                client = flow_client(self.hass, self._token, self._api_base)
-                # A failed attempt may leave a registration behind (a create
-                # whose answer was lost): delete it if the flow ends here.
-                self._clean_up = (
-                    client,
-                    {
-                        CONF_ACCOUNT_ID: self._user.account_id,
-                        CONF_USER_ID: self._user.id,
-                        CONF_REGISTRATION_METHOD: self._method,
-                        CONF_WEBHOOK_URL: self._target.url,
-                    },
-                )
-                result = await async_register(
-                    self.hass,
-                    client,
-                    self._user,
-                    self._target,
-                    event_types,
-                    RemoteRegistration(self._method),
-                    [],
-                )
-                if isinstance(result, str):
-                    errors["base"] = result
-                else:
-                    self._clean_up = self._cloudhook_of = None
-                    data: dict[str, Any] = {
-                        CONF_WEBHOOK_ID: self._webhook_id,
-                        **self._credentials,
-                        CONF_API_BASE: self._api_base,
-                        CONF_ACCOUNT_ID: self._user.account_id,
-                        CONF_USER_ID: self._user.id,
-                        **result.as_entry_data(),
-                        CONF_WEBHOOK_URL: self._target.url,
-                        CONF_PREVIOUS_URLS: [],
-                    }
-                    if self._target.cloudhook_url is not None:
-                        data[CONF_CLOUDHOOK_URL] = self._target.cloudhook_url
-                    return self.async_create_entry(
-                        title=self._title,
-                        data=data,
-                        options={CONF_EVENT_TYPES: event_types},
-                    )
-        return self.async_show_form(
-            step_id="event_types",
-            data_schema=self.add_suggested_values_to_schema(
-                event_types_schema(list(DEFAULT_EVENT_TYPES)), user_input
-            ),
-            errors=errors,
+    async def async_register_and_create(self) -> ConfigFlowResult | str:
+        """Register at gridX for every event type and create the entry.
+
+        Setup asks for no event types: gridX sends them all, and the options
+        flow lets the user untick some. Returns an error key on failure.
+        """
+        event_types = list(DEFAULT_EVENT_TYPES)
+        client = flow_client(self.hass, self._token, self._api_base)
+        # A failed attempt may leave a registration behind (a create whose
+        # answer was lost): delete it if the flow ends here.
+        self._clean_up = (
+            client,
+            {
+                CONF_ACCOUNT_ID: self._user.account_id,
+                CONF_USER_ID: self._user.id,
+                CONF_REGISTRATION_METHOD: self._method,
+                CONF_WEBHOOK_URL: self._target.url,
+            },
+        )
+        result = await async_register(
+            self.hass,
+            client,
+            self._user,
+            self._target,
+            event_types,
+            RemoteRegistration(self._method),
+            [],
+        )
+        if isinstance(result, str):
+            return result
+        self._clean_up = self._cloudhook_of = None
+        data: dict[str, Any] = {
+            CONF_WEBHOOK_ID: self._webhook_id,
+            **self._credentials,
+            CONF_API_BASE: self._api_base,
+            CONF_ACCOUNT_ID: self._user.account_id,
+            CONF_USER_ID: self._user.id,
+            **result.as_entry_data(),
+            CONF_WEBHOOK_URL: self._target.url,
+            CONF_PREVIOUS_URLS: [],
+        }
+        if self._target.cloudhook_url is not None:
+            data[CONF_CLOUDHOOK_URL] = self._target.cloudhook_url
+        return self.async_create_entry(
+            title=self._title,
+            data=data,
+            options={CONF_EVENT_TYPES: event_types},
         )
 
     async def async_step_reauth(

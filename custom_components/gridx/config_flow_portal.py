@@ -232,10 +232,8 @@ class GridxPortalFlow(ConfigFlow):
     _title: str
     _webhook_id: str
 
-    async def async_step_event_types(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Pick the event types and register (the token path's step)."""
+    async def async_register_and_create(self) -> ConfigFlowResult | str:
+        """Register for every event type and create the entry (token path's)."""
         raise NotImplementedError
 
     async def async_continue_with_push(
@@ -254,7 +252,7 @@ class GridxPortalFlow(ConfigFlow):
         self._api_base = data[CONF_API_BASE]
         self._user = login.user
         self._title = f"gridX ({login.session.portal.name})"
-        return await self.async_step_event_types()
+        return await self.async_register_and_create()
 
     async def async_step_portal(
         self, user_input: dict[str, Any] | None = None

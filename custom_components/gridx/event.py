@@ -223,6 +223,10 @@ async def async_setup_entry(
     watched: dict[tuple[ResourceKind, str], CALLBACK_TYPE | None] = {}
 
     @callback
+    def _forget(key: tuple[ResourceKind, str]) -> None:
+        watched.pop(key, None)
+
+    @callback
     def _create(
         description: GridxEventEntityDescription,
         resource_id: str,
@@ -233,7 +237,7 @@ async def async_setup_entry(
         entity = GridxEventEntity(entry, description, resource_id)
         # Listening from now on: the entity keeps events until it is added.
         entity.async_on_remove(events.async_listen(key, entity.async_receive_event))
-        entity.async_on_remove(lambda: watched.pop(key, None))
+        entity.async_on_remove(partial(_forget, key))
         if first is not None:
             entity.async_receive_event(first)
         async_add_entities([entity])
