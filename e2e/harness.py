@@ -356,7 +356,8 @@ class Stack:
             {"next_step_id": "token"},
         )
         assert flow["step_id"] == "token", flow
-        flow = self.api(
+        # No event-type step: setup subscribes to every type.
+        result: dict[str, Any] = self.api(
             "POST",
             f"/api/config/config_entries/flow/{flow['flow_id']}",
             {
@@ -366,16 +367,6 @@ class Stack:
                     "registration_method": "automatic",
                 },
             },
-        )
-        assert flow["type"] == "form", flow
-        assert flow["step_id"] == "event_types", flow
-        defaults = next(
-            field for field in flow["data_schema"] if field["name"] == "event_types"
-        )["default"]
-        result: dict[str, Any] = self.api(
-            "POST",
-            f"/api/config/config_entries/flow/{flow['flow_id']}",
-            {"event_types": defaults},
         )
         return result
 

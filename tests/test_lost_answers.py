@@ -18,9 +18,11 @@ from custom_components.gridx.const import (
     CONF_SECRETS,
     CONF_SUBSCRIPTION_ID,
     CONF_WEBHOOK_URL,
+    DEFAULT_EVENT_TYPES,
     DOMAIN,
 )
 from custom_components.gridx.manager import RETRY_DELAY
+from custom_components.gridx.options_flow import options_of
 from custom_components.gridx.reachability import PING_TIMEOUT
 from gridx_emulator import DemoIds, GridxEmulator
 
@@ -53,12 +55,9 @@ async def loaded_entries(hass: HomeAssistant) -> AsyncGenerator[list[ConfigEntry
 
 
 async def start_registering(hass: HomeAssistant, emulator: GridxEmulator) -> str:
-    """Run the user step; return the flow id at the event types step."""
+    """Open the flow at the token step (whose submission registers); its id."""
     result = await start_token_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(emulator)
-    )
-    assert result["step_id"] == "event_types"
+    assert result["step_id"] == "token"
     return str(result["flow_id"])
 
 
@@ -80,14 +79,14 @@ async def test_item14_lost_create_is_not_adopted(
     flow_id = await start_registering(hass, emulator)
     emulator.faults.add(endpoint, lost=True)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_EVENT_TYPES: FEW_TYPES}
+        flow_id, user_input(emulator)
     )
     assert result["errors"] == {"base": "cannot_connect"}
     # gridX holds what the lost call created, with a secret we never saw.
     assert len(emulator.state.subscriptions) + len(emulator.state.rules) == 1
 
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_EVENT_TYPES: FEW_TYPES}
+        flow_id, user_input(emulator)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
@@ -101,7 +100,7 @@ async def test_item14_lost_create_is_not_adopted(
         assert entry.data[CONF_SUBSCRIPTION_ID] == subscription.id
     else:
         rules = list(emulator.state.rules.values())
-        assert sorted(r.event_type for r in rules) == sorted(FEW_TYPES)
+        assert sorted(r.event_type for r in rules) == sorted(DEFAULT_EVENT_TYPES)
         assert {r.secret for r in rules} == {entry.data[CONF_SECRETS][-1]}
         assert sorted(entry.data[CONF_RULE_IDS]) == sorted(r.id for r in rules)
     assert await delivered(emulator, demo_ids) == [204]
@@ -120,7 +119,7 @@ async def test_item14_cancelled_flow_deletes_what_it_created(
     flow_id = await start_registering(hass, emulator)
     emulator.faults.add(endpoint, lost=True)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_EVENT_TYPES: FEW_TYPES}
+        flow_id, user_input(emulator)
     )
     assert result["errors"] == {"base": "cannot_connect"}
     foreign = emulator.add_subscription("https://example.com/theirs", FEW_TYPES)
@@ -235,7 +234,7 @@ async def test_item15_lost_options_update_is_read_back(
     emulator.faults.add("update_webhook", lost=True, count=2)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: ["ev/plugged"]}
+        result["flow_id"], {CONF_EVENT_TYPES: ["ev_plugged"]}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     assert subscription.event_types == FEW_TYPES
@@ -265,7 +264,7 @@ async def test_item15_lost_rule_create_is_read_back(
     emulator.faults.add("create_rule", lost=True)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: [*FEW_TYPES, "ev/unplugged"]}
+        result["flow_id"], {CONF_EVENT_TYPES: options_of([*FEW_TYPES, "ev/unplugged"])}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     assert {r.event_type: r.id for r in emulator.state.rules.values()} == kept
@@ -282,15 +281,20 @@ async def test_item14_cancelled_flow_deletes_its_cloudhook(
 ) -> None:
     """A cancelled flow deletes the cloudhook it made, and what it registered."""
     flow_id = await start_registering(hass, emulator)
-    [(_, webhook_id)] = [c.args for c in cloud_active.create.await_args_list]
     if register:
         emulator.faults.add("create_webhook", lost=True)
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, {CONF_EVENT_TYPES: FEW_TYPES}
-        )
-        assert result["errors"] == {"base": "cannot_connect"}
+    else:  # fails before anything is registered
+        emulator.faults.add("list_webhooks", status=503)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, user_input(emulator)
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    [(_, webhook_id)] = [c.args for c in cloud_active.create.await_args_list]
+    if register:
         [subscription] = emulator.state.subscriptions.values()
         assert subscription.target_url == CLOUDHOOK_URL
+    else:
+        assert emulator.state.subscriptions == {}
 
     hass.config_entries.flow.async_abort(flow_id)
     await hass.async_block_till_done()
@@ -305,9 +309,7 @@ async def test_item14_failed_clean_up_is_logged(
     """When even the clean-up fails, the log says what is left."""
     flow_id = await start_registering(hass, emulator)
     emulator.faults.add("create_webhook", lost=True)
-    await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_EVENT_TYPES: FEW_TYPES}
-    )
+    await hass.config_entries.flow.async_configure(flow_id, user_input(emulator))
     emulator.faults.add("list_webhooks", status=500)
 
     hass.config_entries.flow.async_abort(flow_id)
@@ -359,7 +361,7 @@ async def test_item15_failed_read_back_is_retried(
     emulator.faults.add("list_webhooks", status=503)  # the read-back fails
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: ["ev/plugged"]}
+        result["flow_id"], {CONF_EVENT_TYPES: ["ev_plugged"]}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     hass.config_entries.options.async_abort(result["flow_id"])

@@ -180,9 +180,6 @@ async def test_push_portal_entry_options_and_removal(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], portal_input(emulator)
     )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: ["gateway/online"]}
-    )
     entry = result["result"]
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -193,7 +190,7 @@ async def test_push_portal_entry_options_and_removal(
     grants = len(emulator.auth0.grants)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: ["gateway/online", "gateway/offline"]}
+        result["flow_id"], {CONF_EVENT_TYPES: ["gateway_online", "gateway_offline"]}
     )
     await hass.async_block_till_done()
     assert subscription.event_types == ["gateway/online", "gateway/offline"]

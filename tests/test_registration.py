@@ -49,6 +49,7 @@ from custom_components.gridx.manager import (
     SECRET_MAX_AGE,
     SECRET_OVERLAP,
 )
+from custom_components.gridx.options_flow import options_of
 from custom_components.gridx.reachability import PING_TIMEOUT
 from gridx_emulator import DemoIds, GridxEmulator
 
@@ -690,7 +691,7 @@ async def test_options_rules_failed_delete_is_restored(
     emulator.faults.add("delete_rule", status=503)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: wanted}
+        result["flow_id"], {CONF_EVENT_TYPES: options_of(wanted)}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     await hass.async_block_till_done()
@@ -699,7 +700,7 @@ async def test_options_rules_failed_delete_is_restored(
     )
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: wanted}
+        result["flow_id"], {CONF_EVENT_TYPES: options_of(wanted)}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -719,7 +720,7 @@ async def test_options_failure_keeps_subscription(
         emulator.faults.add(endpoint, status=503)
         result = await hass.config_entries.options.async_init(entry.entry_id)
         result = await hass.config_entries.options.async_configure(
-            result["flow_id"], {CONF_EVENT_TYPES: ["ev/plugged"]}
+            result["flow_id"], {CONF_EVENT_TYPES: ["ev_plugged"]}
         )
         assert result["errors"] == {"base": "cannot_connect"}
         await hass.async_block_till_done()

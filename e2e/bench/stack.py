@@ -148,7 +148,8 @@ class BenchStack(Stack):
 
         flow = post(flows, {"handler": "gridx", "show_advanced_options": True})
         flow = post(f"{flows}/{flow['flow_id']}", {"next_step_id": "token"})
-        flow = post(
+        # No event-type step: setup subscribes to every type.
+        return post(
             f"{flows}/{flow['flow_id']}",
             {
                 "api_token": token,
@@ -158,11 +159,6 @@ class BenchStack(Stack):
                 },
             },
         )
-        assert flow.get("step_id") == "event_types", flow
-        defaults = next(f for f in flow["data_schema"] if f["name"] == "event_types")[
-            "default"
-        ]
-        return post(f"{flows}/{flow['flow_id']}", {"event_types": defaults})
 
     def entry_counts(self, entry_id: str) -> dict[str, int]:
         """The entry's enabled entities and how many have a state."""
