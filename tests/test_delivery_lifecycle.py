@@ -42,6 +42,7 @@ from .gridx_state import (
     ASSET_ID,
     GATEWAY_ID,
     FakePoll,
+    appliance_data,
     at,
     demo_poll,
     ev_data,
@@ -53,6 +54,16 @@ from .gridx_state import (
 
 OFFLINE = event("gateway/offline", gateway_data(), time=at(1))
 PLUGGED = event("ev/plugged", ev_data(state="PLUGGED"), time=at(2))
+CHARGE_FAILED = event(
+    "ev/charge-failed",
+    ev_data(
+        createdAt=at(1).isoformat(),
+        completedAt=at(2).isoformat(),
+        kind="START",
+        failureReason={"type": "NO_RESPONSE", "detail": "no answer"},
+    ),
+    time=at(2),
+)
 
 
 @pytest.fixture
@@ -175,6 +186,10 @@ async def test_item10_unload_stops_delivery_before_the_platforms_go(
     bus_events: list[Event],
 ) -> None:
     """A delivery while the platforms unload (reload) gets 503, then delivers."""
+    # The gateway's event entity exists once it fired.
+    await post_webhook(event("appliance/create", appliance_data(), time=at(0)))
+    await hass.async_block_till_done()
+    bus_events.clear()
     statuses: list[int] = []
     original = GridxEventEntity.async_will_remove_from_hass
 
@@ -270,7 +285,7 @@ async def test_item11_events_during_setup_are_retried_to_event_entities(
     original = event_platform.async_setup_entry
 
     async def deliver_during_setup(*args: Any) -> None:
-        statuses.append((await post_webhook(PLUGGED)).status)
+        statuses.append((await post_webhook(CHARGE_FAILED)).status)
         await original(*args)
 
     mock_config_entry.add_to_hass(hass)
@@ -280,11 +295,14 @@ async def test_item11_events_during_setup_are_retried_to_event_entities(
     assert statuses == [HTTPStatus.SERVICE_UNAVAILABLE]
     assert bus_events == []
 
+    resp = await post_webhook(CHARGE_FAILED)
+    assert resp.status == HTTPStatus.NO_CONTENT
+    await hass.async_block_till_done()
+    assert [e.data["id"] for e in bus_events] == [CHARGE_FAILED["id"]]
+    entity = state_of(hass, Platform.EVENT, f"{ASSET_ID}_event")
+    assert entity.attributes[ATTR_EVENT_TYPE] == "charge_failed"
     resp = await post_webhook(PLUGGED)
     assert resp.status == HTTPStatus.NO_CONTENT
     await hass.async_block_till_done()
-    assert [e.data["id"] for e in bus_events] == [PLUGGED["id"]]
-    entity = state_of(hass, Platform.EVENT, f"{ASSET_ID}_event")
-    assert entity.attributes[ATTR_EVENT_TYPE] == "plugged"
     plugged = state_of(hass, Platform.BINARY_SENSOR, f"{ASSET_ID}_ev_plugged")
     assert plugged.state == STATE_ON

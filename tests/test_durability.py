@@ -13,6 +13,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_ON, Platform
 from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
 import homeassistant.util.dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -23,6 +24,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.gridx.api.models import parse_event_dict
 from custom_components.gridx.const import DOMAIN, ResourceKind
+from custom_components.gridx.identity import entity_unique_id
 from custom_components.gridx.persistence import SAVE_MAX_DELAY, STORAGE_VERSION
 from custom_components.gridx.resources import Source, StateKey
 from custom_components.gridx.store import GridxStore
@@ -174,6 +176,16 @@ async def test_item12_migrates_version_1(
         ],
     )
     mock_config_entry.add_to_hass(hass)
+    # The entity the earlier version created (its restore data is its own).
+    er.async_get(hass).async_get_or_create(
+        BS,
+        DOMAIN,
+        entity_unique_id(
+            mock_config_entry.unique_id or "", ResourceKind.EV, ASSET_ID, "ev_plugged"
+        ),
+        config_entry=mock_config_entry,
+        suggested_object_id="electric_vehicle_plugged_in",
+    )
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert state_of(hass, BS, f"{ASSET_ID}_ev_plugged").state == STATE_ON

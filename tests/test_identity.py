@@ -12,14 +12,17 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, Platform
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, State
 from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
     issue_registry as ir,
 )
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache_with_extra_data,
+)
 
 from custom_components.gridx import async_remove_config_entry_device
 from custom_components.gridx.api.resources import Gateway
@@ -288,6 +291,17 @@ async def test_item2_registries_of_version_1_are_migrated(
             translation_key=translation_key,
         )
 
+    # The plug sensor had a value: it comes back (and with it, its device).
+    stamped = {"value": True, "time": "2026-06-20T14:00:00+00:00", "source": "push"}
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("binary_sensor.electric_vehicle_plugged_in", "on"),
+                {"stamped": stamped},
+            )
+        ],
+    )
     with patch_poll(FakePoll(gateways=[demo_gateway()])):
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
@@ -403,7 +417,9 @@ async def test_item6_a_flood_of_new_ids_creates_a_bounded_number_of_devices(
         DOMAIN, f"device_limit_{init_integration.entry_id}"
     )
 
-    poll.gateways.append(Gateway(id="late-gateway", name="Late"))
+    poll.gateways.append(
+        Gateway(id="late-gateway", name="Late", connection_status="AVAILABLE")
+    )
     await init_integration.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
     assert get_device(hass, "late-gateway") is not None

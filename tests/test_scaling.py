@@ -157,8 +157,9 @@ async def test_cost_independent_of_device_count(
     assert all("electric_vehicle" in entity for entity in plugged.writes), (
         plugged.writes
     )
-    # A gateway going offline writes its connectivity sensor and its event
-    # entity, once each: not the EV, not the other gateways, not its meters.
+    # A gateway going offline writes its connectivity sensor, once: not the
+    # EV, not the other gateways, not its meters (offline is a state: no
+    # event entity fires).
     offline = await _measure(
         hass,
         init_integration,
@@ -168,7 +169,6 @@ async def test_cost_independent_of_device_count(
     assert offline.writes == Counter(
         {
             entity_id(hass, BS, f"{GATEWAY_ID}_gateway_connection"): 1,
-            entity_id(hass, Platform.EVENT, f"{GATEWAY_ID}_event"): 1,
         }
     )
     assert offline.entry_wide == 0
@@ -228,12 +228,12 @@ async def test_cost_independent_of_device_count(
             time=at(1),
         ),
     )
-    # The new meter's connectivity entity is written once when added.
-    assert sum(created.writes.values()) == 2  # its entity, the gateway's event
+    # The meter's connectivity is not known yet: no entity. The gateway's
+    # event entity is created by this event: its first state, then the event.
+    assert sum(created.writes.values()) == 2
     # new and reshaped: the 2 platforms with appliance entities, each; the
-    # new entity's own state listener (added eagerly) for its device info;
-    # the gateway's event entity.
-    assert created.calls == 6
+    # gateway's event listener.
+    assert created.calls == 5
     online = await _measure(
         hass,
         init_integration,

@@ -94,7 +94,7 @@ def test_resource_storage() -> None:
     ("resource", "name"),
     [
         (GridxResource(kind=ResourceKind.GATEWAY, id="g"), "gridBox"),
-        (GridxResource(kind=ResourceKind.EV, id="e"), "Electric vehicle"),
+        (GridxResource(kind=ResourceKind.EV, id="e"), "Electric vehicle e"),
         (
             GridxResource(kind=ResourceKind.EV, id="e", legacy_station=True),
             "EV charging station",
@@ -192,7 +192,9 @@ async def test_staleness_per_attribute(hass: HomeAssistant, store: GridxStore) -
     assert store.value(ResourceKind.EV, ASSET_ID, StateKey.PLUGGED) is False
     assert store.value(ResourceKind.EV, ASSET_ID, StateKey.CHARGING) is True
     assert store.value(ResourceKind.EV, ASSET_ID, StateKey.CHARGE_POWER) == 1000.0
-    assert store.stats.stale_ignored == 1
+    # The measurement's plug state, and the atHome of both older events.
+    assert store.stats.stale_ignored == 3
+    assert store.value(ResourceKind.EV, ASSET_ID, StateKey.AT_HOME) is True
     assert store.value(ResourceKind.EV, "nobody", StateKey.PLUGGED) is None
 
 
