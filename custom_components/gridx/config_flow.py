@@ -18,7 +18,6 @@ from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import callback
 import voluptuous as vol
 
-from . import nabucasa
 from .api.auth import TokenSource
 from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.errors import GridxApiError
@@ -91,16 +90,15 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
 
     @callback
     def async_remove(self) -> None:
-        """Delete what a failed or cancelled flow left behind (in a task)."""
+        """Delete what a failed or cancelled flow left behind (in a task).
+
+        A cloudhook is made right before registering, which sets
+        ``_clean_up``: the clean-up deletes both.
+        """
         if self._clean_up is not None:
             client, data = self._clean_up
             self.hass.async_create_task(
                 async_clean_up(self.hass, client, data, self._cloudhook_of),
-                "gridX flow clean-up",
-            )
-        elif self._cloudhook_of is not None:
-            self.hass.async_create_task(
-                nabucasa.async_delete_cloudhook(self.hass, self._cloudhook_of),
                 "gridX flow clean-up",
             )
 

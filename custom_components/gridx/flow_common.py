@@ -33,10 +33,8 @@ from .api.resources import GridxUser
 from .const import (
     CONF_ADVANCED,
     CONF_API_BASE,
-    CONF_EVENT_TYPES,
     CONF_REGISTRATION_METHOD,
     CONF_USER_ID,
-    DEFAULT_EVENT_TYPES,
     LOGGER,
     METHOD_AUTOMATIC,
     METHOD_RULES,
@@ -57,14 +55,6 @@ LIVE_INTERVAL_SELECTOR = NumberSelector(
     )
 )
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-EVENT_TYPES_SELECTOR = SelectSelector(
-    SelectSelectorConfig(
-        options=list(DEFAULT_EVENT_TYPES),
-        multiple=True,
-        mode=SelectSelectorMode.LIST,
-    )
-)
-
 STEP_USER_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR,
@@ -96,13 +86,6 @@ PLACEHOLDERS = {
     "network_url": "/config/network",
     "cloud_url": "/config/cloud",
 }
-
-
-def event_types_schema(default: list[str]) -> vol.Schema:
-    """Return the event-type multi-select with ``default`` preselected."""
-    return vol.Schema(
-        {vol.Required(CONF_EVENT_TYPES, default=default): EVENT_TYPES_SELECTOR}
-    )
 
 
 def normalize_base_url(value: str) -> str | None:
