@@ -268,6 +268,7 @@ class EventApplier:
         appliance_type: str | None,
         *,
         listed: set[str] | None = None,
+        gone: list[GridxResource] | None = None,
     ) -> None:
         """Move a re-paired appliance to ``new_id``.
 
@@ -278,7 +279,8 @@ class EventApplier:
         missing from ``listed`` (the appliances of this poll; for an event,
         of the last successful poll: without one, nothing moves). A second
         live appliance with the same serial (a sub-appliance, the spec's
-        ``parent``) is never taken over.
+        ``parent``) is never taken over. A poll passes the appliances it found
+        ``gone``, so discovering n appliances does not scan n times n.
         """
         appliances = self.cat.of_kind(ResourceKind.APPLIANCE)
         if listed is None and self.polled is not None:
@@ -293,7 +295,7 @@ class EventApplier:
         old = next(
             (
                 a
-                for a in appliances.values()
+                for a in (appliances.values() if gone is None else gone)
                 if a.serial_number == serial_number
                 and a.gateway_id == gateway_id
                 and a.appliance_type == appliance_type
@@ -305,6 +307,8 @@ class EventApplier:
         if old is None:
             return
         old_id = old.id
+        if gone is not None:
+            gone.remove(old)
         self.cat.rekey(ResourceKind.APPLIANCE, old_id, new_id)
         self.devices.move(old_id, new_id)
 
@@ -334,6 +338,11 @@ class EventApplier:
                 manufacturer=gw.manufacturer,
             )
             self._polled_connection(gateway, gw.connection_status, polled_at)
+        gone = [
+            appliance
+            for appliance in self.cat.of_kind(ResourceKind.APPLIANCE).values()
+            if appliance.id not in polled_ids
+        ]
         for item in appliances:
             if self.cat.get(ResourceKind.APPLIANCE, item.id) is None:
                 self.move_if_repaired(
@@ -342,6 +351,7 @@ class EventApplier:
                     item.serial_number,
                     item.appliance_type,
                     listed=polled_ids,
+                    gone=gone,
                 )
             appliance, _ = self.cat.upsert(
                 ResourceKind.APPLIANCE, item.id, polled_at, gateway_id=item.gateway_id

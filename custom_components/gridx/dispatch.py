@@ -100,6 +100,15 @@ class ChangeSet:
     removed: list[ResourceKey] = field(default_factory=list)
     # (kind, old id, new id) of re-paired resources.
     moved: list[tuple[ResourceKind, str, str]] = field(default_factory=list)
+    # The keys in ``reshaped``: a membership test on the list would make a
+    # poll that discovers n resources cost n^2.
+    _reshaped_keys: set[ResourceKey] = field(
+        default_factory=set, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        """Index the resources given as reshaped."""
+        self._reshaped_keys.update(self.reshaped)
 
     def touch(self, kind: ResourceKind, resource_id: str, key: str) -> None:
         """Record that ``key`` of a resource changed."""
@@ -107,8 +116,10 @@ class ChangeSet:
 
     def reshape(self, kind: ResourceKind, resource_id: str) -> None:
         """Record that a resource may now need other entities (once per set)."""
-        if (kind, resource_id) not in self.reshaped:
-            self.reshaped.append((kind, resource_id))
+        key = (kind, resource_id)
+        if key not in self._reshaped_keys:
+            self._reshaped_keys.add(key)
+            self.reshaped.append(key)
 
     def __bool__(self) -> bool:
         """Return True if anything changed."""

@@ -1,17 +1,20 @@
 """Start the live poll and the statistics import of a config entry."""
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.start import async_at_started
 
 from .runtime import GridxConfigEntry
 from .statistics import IMPORT_INTERVAL, GridxStatisticsImporter
 
 
 async def async_start_live(hass: HomeAssistant, entry: GridxConfigEntry) -> None:
-    """Poll live values now, then import history now and every hour.
+    """Poll live values now; import history once Home Assistant runs, then hourly.
 
     Called once the slow poll has told the store the gateways and their
-    systems. Neither step fails the setup: push works without them.
+    systems. Neither step fails the setup: push works without them. The
+    first import waits for Home Assistant to have started, so a restart is
+    not slowed by the recorder catching up on gridX's history.
     """
     runtime = entry.runtime_data
     live = runtime.live
@@ -19,9 +22,14 @@ async def async_start_live(hass: HomeAssistant, entry: GridxConfigEntry) -> None
         return
     await live.async_refresh()
     importer = GridxStatisticsImporter(hass, entry, runtime.client, live)
-    live.first_import = entry.async_create_background_task(
-        hass, importer.async_import_all(), "gridx statistics import"
-    )
+
+    @callback
+    def _import_now(_: HomeAssistant) -> None:
+        live.first_import = entry.async_create_background_task(
+            hass, importer.async_import_all(), "gridx statistics import"
+        )
+
+    entry.async_on_unload(async_at_started(hass, _import_now))
     entry.async_on_unload(
         async_track_time_interval(hass, importer.async_import_all, IMPORT_INTERVAL)
     )

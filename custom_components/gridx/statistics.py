@@ -117,13 +117,20 @@ class GridxStatisticsImporter:
         async with self._lock:
             for system in self.live.systems():
                 try:
-                    await self.async_import(system)
+                    added = await self.async_import(system)
                 except GridxPermissionError:
                     self.live.set_history_forbidden(True)
+                    continue
                 except GridxApiError as err:
                     LOGGER.warning("gridX history could not be read: %s", err)
-                else:
-                    self.live.set_history_forbidden(False)
+                    continue
+                self.live.set_history_forbidden(False)
+                if added:
+                    # One system's rows at a time: the recorder checks every
+                    # imported row on its own, so an installer's first import
+                    # (hundreds of systems x 30 days x 24 h x 6 statistics)
+                    # would otherwise queue up and keep it busy all at once.
+                    await get_instance(self.hass).async_block_till_done()
 
     async def _last(self, stat_id: str) -> tuple[datetime, float] | None:
         """Return the start and sum of the statistic's last row."""
