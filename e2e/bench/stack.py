@@ -9,11 +9,14 @@ logbook).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 import os
 from pathlib import Path
 import time
 from typing import Any
+
+import aiohttp
 
 from e2e.harness import ROOT, Stack, request, wait_for
 
@@ -160,6 +163,62 @@ class BenchStack(Stack):
             },
         )
 
+    def add_floor(self, devices: int, entities: int) -> tuple[str, float, float]:
+        """Add the probe's floor entry; return its id and times like `add_entry`."""
+        flows = f"{self.ha_url}/api/config/config_entries/flow"
+        began = time.monotonic()
+        flow = request(
+            "POST", flows, json_body={"handler": "gridx_bench"}, token=self.access_token
+        )
+        result = request(
+            "POST",
+            f"{flows}/{flow['flow_id']}",
+            json_body={"devices": devices, "entities": entities},
+            token=self.access_token,
+            timeout=300,
+        )
+        done = time.monotonic()
+        if result.get("type") != "create_entry":
+            raise AssertionError(f"floor flow failed: {result}")
+        return str(result["result"]["entry_id"]), began, done
+
+    def remove_entry(self, entry_id: str) -> None:
+        """Delete a config entry (its entities and devices go too)."""
+        request(
+            "DELETE",
+            f"{self.ha_url}/api/config/config_entries/entry/{entry_id}",
+            token=self.access_token,
+            timeout=300,
+        )
+
+    def set_disabled(self, entry_id: str, *, disabled: bool) -> tuple[float, float]:
+        """Disable (unload) or enable (set up) an entry; return begin and answer times."""
+
+        async def call() -> None:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.ws_connect(f"{self.ha_url}/api/websocket") as ws,
+            ):
+                await ws.receive_json()  # auth_required
+                await ws.send_json({"type": "auth", "access_token": self.access_token})
+                if (await ws.receive_json())["type"] != "auth_ok":
+                    raise AssertionError("websocket auth failed")
+                await ws.send_json(
+                    {
+                        "id": 1,
+                        "type": "config_entries/disable",
+                        "entry_id": entry_id,
+                        "disabled_by": "user" if disabled else None,
+                    }
+                )
+                answer = await ws.receive_json(timeout=300)
+                if not answer.get("success"):
+                    raise AssertionError(f"config_entries/disable failed: {answer}")
+
+        began = time.monotonic()
+        asyncio.run(call())
+        return began, time.monotonic()
+
     def entry_counts(self, entry_id: str) -> dict[str, int]:
         """The entry's enabled entities and how many have a state."""
         counts: dict[str, int] = self.api("GET", f"/api/gridx_bench/entry/{entry_id}")
@@ -190,6 +249,15 @@ class BenchStack(Stack):
 
         wait_for(settled, timeout=timeout, interval=0.05, what="all entity states")
         return since, last
+
+    def settle(self) -> None:
+        """Wait until the recorder has written what is queued."""
+        request(
+            "POST",
+            f"{self.ha_url}/api/gridx_bench/settle",
+            token=self.access_token,
+            timeout=600,
+        )
 
     def time_handlers(self, webhook_ids: list[str]) -> None:
         """Have the probe time these webhooks' handlers."""

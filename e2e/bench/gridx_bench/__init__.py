@@ -13,6 +13,11 @@
   entry's live poll n times in a row and returns the seconds of each (all
   its systems asked, parsed, and every live sensor's state written), once
   the entry's first history import has ended.
+- ``POST /api/gridx_bench/settle`` answers once every gridX entry's first
+  history import has ended and the recorder has written everything queued,
+  so a timed part starts with an idle recorder.
+- A "floor" config entry (config_flow.py, sensor.py): n plain devices and m
+  plain sensors, the floor for gridX's setup of an account of that shape.
 
 Loaded with ``gridx_bench:`` in configuration.yaml; never shipped.
 """
@@ -28,9 +33,12 @@ from typing import Any
 
 from aiohttp import web
 from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.typing import ConfigType
 
 DOMAIN = "gridx_bench"
@@ -50,7 +58,19 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.http.register_view(TimeView(times))
     hass.http.register_view(EntryView())
     hass.http.register_view(LiveView())
+    hass.http.register_view(SettleView())
     return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Set up a floor entry: its sensors."""
+    await hass.config_entries.async_forward_entry_setups(entry, [Platform.SENSOR])
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Unload a floor entry."""
+    return await hass.config_entries.async_unload_platforms(entry, [Platform.SENSOR])
 
 
 async def _noop(
@@ -154,3 +174,21 @@ class LiveView(HomeAssistantView):
                 "answered": len(live.data or {}),
             }
         )
+
+
+class SettleView(HomeAssistantView):
+    """Wait for the recorder to be idle."""
+
+    url = "/api/gridx_bench/settle"
+    name = "api:gridx_bench:settle"
+
+    async def post(self, request: web.Request) -> web.Response:
+        """Answer once the first imports are done and the queue is written."""
+        hass = request.app[KEY_HASS]
+        for entry in hass.config_entries.async_loaded_entries("gridx"):
+            live = entry.runtime_data.live
+            if live is not None and live.first_import is not None:
+                await live.first_import
+        if "recorder" in hass.config.components:
+            await get_instance(hass).async_block_till_done()
+        return self.json({})
