@@ -2,7 +2,8 @@
 
 The first device of every ten is a parent the next nine hang off (like a
 gridBox and its appliances); the sensors are spread evenly over the devices
-and added in one call, with a translated-style name and a fixed state.
+with a plain name and a fixed state, one `async_add_entities` call per
+device, as gridX adds them per resource.
 """
 
 from __future__ import annotations
@@ -24,10 +25,14 @@ async def async_setup_entry(
     """Add ``entities`` sensors over ``devices`` devices."""
     devices: int = entry.data["devices"]
     entities: int = entry.data["entities"]
-    async_add_entities(
-        FloorSensor(entry.entry_id, number, number * devices // entities)
-        for number in range(entities)
-    )
+    by_device: dict[int, list[FloorSensor]] = {}
+    for number in range(entities):
+        device = number * devices // entities
+        by_device.setdefault(device, []).append(
+            FloorSensor(entry.entry_id, number, device)
+        )
+    for sensors in by_device.values():
+        async_add_entities(sensors)
 
 
 class FloorSensor(SensorEntity):
