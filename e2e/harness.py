@@ -166,6 +166,8 @@ class Stack:
     # Keep the emulator's state in a file (it then survives a restart).
     emulator_state: bool = False
     portal_password: str | None = None
+    # YAML appended to configuration.yaml (e.g. "energy:" for the browser test).
+    extra_config: str = ""
     access_token: str = ""
     hass: Process | None = None
     emulator: Process | None = None
@@ -185,6 +187,9 @@ class Stack:
         config = self.workdir / "config"
         (config / ".storage").mkdir(parents=True)
         shutil.copy(ROOT / "config" / "configuration.yaml", config)
+        if self.extra_config:
+            with (config / "configuration.yaml").open("a") as handle:
+                handle.write(f"\n{self.extra_config}\n")
         (config / "automations.yaml").write_text("[]\n")
         (config / "custom_components").symlink_to(ROOT / "custom_components")
         storage = json.loads(json.dumps(HTTP_STORAGE))
