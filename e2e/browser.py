@@ -358,6 +358,31 @@ class Ui:
         )
         return device
 
+    def device_with_trigger(self, trigger_type: str) -> dict[str, Any]:
+        """Wait for a gridX device that offers this device trigger; return it."""
+
+        def find() -> dict[str, Any] | None:
+            for device in self.ws({"type": "config/device_registry/list"}):
+                if not any(i[0] == "gridx" for i in device["identifiers"]):
+                    continue
+                triggers = self.ws(
+                    {
+                        "type": "device_automation/trigger/list",
+                        "device_id": device["id"],
+                    }
+                )
+                if any(
+                    t["domain"] == "gridx" and t["type"] == trigger_type
+                    for t in triggers
+                ):
+                    return dict(device)
+            return None
+
+        found: dict[str, Any] = wait_for(
+            find, timeout=60, interval=1, what=f"a device with {trigger_type}"
+        )
+        return found
+
     # ------------------------------------------------------------- pages
     def open_device(self, device_id: str) -> None:
         """Open a device's page."""

@@ -156,8 +156,7 @@ def make(stack: Stack, out: Path, chromium: str) -> None:
             log(f"energy.png {save(page, out / 'energy.png')} bytes")
 
             # An automation with the EV device trigger.
-            ev = ui.entity_by_key("ev_plugged")
-            device = ui.device(ev["device_id"])
+            device = ui.device_with_trigger("ev_plugged")
             ui.add_device_trigger(
                 device["name_by_user"] or device["name"],
                 gridx_text("en", "device_automation.trigger_type.ev_plugged"),

@@ -144,20 +144,8 @@ def test_ev_plugged_in_trigger_in_automation_editor(
     """The automation editor offers "EV plugged in" for the EV device."""
     ui.goto("/config/integrations/dashboard")
 
-    def ev_device() -> dict[str, Any] | None:
-        for device in ui.ws({"type": "config/device_registry/list"}):
-            if gridx_entry["entry_id"] not in device["config_entries"]:
-                continue
-            triggers = ui.ws(
-                {"type": "device_automation/trigger/list", "device_id": device["id"]}
-            )
-            if any(
-                t["domain"] == "gridx" and t["type"] == "ev_plugged" for t in triggers
-            ):
-                return dict(device)
-        return None
-
-    device = wait_for(ev_device, timeout=60, interval=1, what="the EV device")
+    device = ui.device_with_trigger("ev_plugged")
+    assert gridx_entry["entry_id"] in device["config_entries"]
     trigger = gridx_text("en", "device_automation.trigger_type.ev_plugged")
     ui.add_device_trigger(device["name_by_user"] or device["name"], trigger)
 
