@@ -30,6 +30,7 @@ from .orphans import async_remove_registration, async_setup_orphans
 from .portal import async_remove_push_issue, async_update_push_issue, token_source
 from .runtime import GridxConfigEntry, GridxRuntimeData
 from .store import GridxStore, async_remove_store
+from .user_issues import async_remove_user_issues, async_setup_user_issues
 from .webhook_router import (
     async_add_route,
     async_remove_route,
@@ -96,6 +97,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
             hass, signal_event(entry.entry_id), _refresh_on_new_gateway
         )
     )
+    # system/action and ev/charge-failed that need the user: repair issues.
+    entry.async_on_unload(async_setup_user_issues(hass, entry))
     # Everything that consumes events is ready: deliveries are processed
     # from now on (503 before, so gridX delivers them again).
     async_start_delivery(
@@ -141,6 +144,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> No
     async_remove_route(hass, entry)
     await async_remove_store(hass, entry.entry_id)
     async_remove_push_issue(hass, entry.entry_id)
+    async_remove_user_issues(hass, entry.entry_id)
     if not entry.data.get(CONF_POLL_ONLY):
         await async_remove_registration(hass, entry)
 

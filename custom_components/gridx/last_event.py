@@ -1,0 +1,95 @@
+"""The "Last event" sensor: when gridX last delivered to this account.
+
+One diagnostic timestamp sensor per entry, on the account's service device
+(`account_device_info`), so a user can see that deliveries arrive without
+downloading diagnostics. It moves with every verified delivery the
+pipeline accepts (`const.signal_event`: not duplicates, not replays older
+than the dedupe window), the pings of gridX included: a ping is a real,
+signed delivery, and the one the registration asks for right after setup
+is what shows, within seconds, that the path from gridX works. Its value is
+the receive time, which is what "delivery works" is about (an event's own
+time may be late or clamped). It is restored across restarts
+(`RestoreSensor`); a poll-only entry, which gets no deliveries, has none.
+"""
+
+from datetime import datetime
+from typing import override
+
+from homeassistant.components.sensor import RestoreSensor, SensorDeviceClass
+from homeassistant.const import EntityCategory
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+import homeassistant.util.dt as dt_util
+
+from .api.models import GridxEvent
+from .const import CONF_POLL_ONLY, DOMAIN, signal_event
+from .runtime import GridxConfigEntry
+
+# The service device of the account; identity's parser ignores it (no kind).
+ACCOUNT_DEVICE_SUFFIX = "account"
+
+
+def account_device_info(entry: GridxConfigEntry) -> DeviceInfo:
+    """Return the service device of the entry's gridX account."""
+    account = entry.runtime_data.store.account
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{account}_{ACCOUNT_DEVICE_SUFFIX}")},
+        name=entry.title,
+        manufacturer="gridX",
+        model="XENON API",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+def last_event_sensors(entry: GridxConfigEntry) -> list[GridxLastEventSensor]:
+    """Return the entry's Last-event sensor; none for a poll-only entry."""
+    if entry.data.get(CONF_POLL_ONLY):
+        return []
+    return [GridxLastEventSensor(entry)]
+
+
+class GridxLastEventSensor(RestoreSensor):
+    """When the last verified delivery of gridX arrived (module docstring)."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    _attr_translation_key = "last_event"
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_native_value: datetime | None = None
+
+    def __init__(self, entry: GridxConfigEntry) -> None:
+        """Attach the sensor to the account's service device."""
+        self._entry = entry
+        account = entry.runtime_data.store.account
+        self._attr_unique_id = f"{account}_{ACCOUNT_DEVICE_SUFFIX}_last_event"
+        self._attr_device_info = account_device_info(entry)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Restore the last time, then follow the entry's deliveries."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if last is not None and isinstance(last.native_value, datetime):
+            self._attr_native_value = last.native_value
+        # A delivery processed before the platform was added (none today:
+        # delivery starts after the platforms) would be newer.
+        received = self._entry.runtime_data.store.stats.last_event_at
+        if received is not None and (
+            self._attr_native_value is None or received > self._attr_native_value
+        ):
+            self._attr_native_value = received
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, signal_event(self._entry.entry_id), self._async_received
+            )
+        )
+
+    @callback
+    def _async_received(self, event: GridxEvent) -> None:
+        """Show the receive time of a delivery."""
+        self._attr_native_value = (
+            self._entry.runtime_data.store.stats.last_event_at or dt_util.utcnow()
+        )
+        self.async_write_ha_state()
