@@ -57,19 +57,27 @@ async def test_last_event_follows_deliveries(
     assert (await post_webhook(load_event("gateway_offline.json"))).status == 204
     assert hass.states.get(ENTITY).state == "2026-06-20T15:00:00+00:00"
 
+    # Within a minute a delivery writes nothing: the sensor moves once a minute.
+    freezer.tick(timedelta(seconds=59))
+    assert (await post_webhook(load_event("gateway_online.json"))).status == 204
+    assert hass.states.get(ENTITY).state == "2026-06-20T15:00:00+00:00"
+    assert init_integration.runtime_data.store.stats.last_event_at == datetime(
+        2026, 6, 20, 15, 0, 59, tzinfo=UTC
+    )
+
     freezer.tick(timedelta(minutes=5))
     # A duplicate is no new delivery.
     assert (await post_webhook(load_event("gateway_offline.json"))).status == 204
     assert hass.states.get(ENTITY).state == "2026-06-20T15:00:00+00:00"
     # A ping is a verified delivery: it shows the path from gridX works.
     assert (await post_webhook(load_event("ping.json"))).status == 204
-    assert hass.states.get(ENTITY).state == "2026-06-20T15:05:00+00:00"
+    assert hass.states.get(ENTITY).state == "2026-06-20T15:05:59+00:00"
 
     freezer.tick(timedelta(minutes=5))
     # A delivery that fails verification changes nothing.
     response = await post_webhook(load_event("ev_plugged.json"), signature="bad")
     assert response.status >= 400
-    assert hass.states.get(ENTITY).state == "2026-06-20T15:05:00+00:00"
+    assert hass.states.get(ENTITY).state == "2026-06-20T15:05:59+00:00"
 
 
 async def test_last_event_restored(

@@ -8,11 +8,15 @@ than the dedupe window), the pings of gridX included: a ping is a real,
 signed delivery, and the one the registration asks for right after setup
 is what shows, within seconds, that the path from gridX works. Its value is
 the receive time, which is what "delivery works" is about (an event's own
-time may be late or clamped). It is restored across restarts
-(`RestoreSensor`); a poll-only entry, which gets no deliveries, has none.
+time may be late or clamped). It moves at most once a minute
+(`RESOLUTION`): written on every delivery, each ``ev/measurement`` would be
+a state write and a database row, and "a minute ago" is all the proof a
+user needs (diagnostics keep the exact time). It is restored across
+restarts (`RestoreSensor`); a poll-only entry, which gets no deliveries, has
+none.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import override
 
 from homeassistant.components.sensor import RestoreSensor, SensorDeviceClass
@@ -28,6 +32,8 @@ from .runtime import GridxConfigEntry
 
 # The service device of the account; identity's parser ignores it (no kind).
 ACCOUNT_DEVICE_SUFFIX = "account"
+# The sensor moves when a delivery is at least this much newer than it shows.
+RESOLUTION = timedelta(minutes=1)
 
 
 def account_device_info(entry: GridxConfigEntry) -> DeviceInfo:
@@ -88,8 +94,12 @@ class GridxLastEventSensor(RestoreSensor):
 
     @callback
     def _async_received(self, event: GridxEvent) -> None:
-        """Show the receive time of a delivery."""
-        self._attr_native_value = (
+        """Show the receive time of a delivery, at most once a `RESOLUTION`."""
+        received = (
             self._entry.runtime_data.store.stats.last_event_at or dt_util.utcnow()
         )
+        shown = self._attr_native_value
+        if shown is not None and received - shown < RESOLUTION:
+            return
+        self._attr_native_value = received
         self.async_write_ha_state()
