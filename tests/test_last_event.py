@@ -11,11 +11,12 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.gridx import async_remove_config_entry_device
 from custom_components.gridx.const import CONF_POLL_ONLY, DOMAIN
 
 from .conftest import ACCOUNT_ID, PostWebhook, load_event
 from .gridx_state import FakePoll, patch_poll
-from .ha_compat import mock_restore_cache
+from .ha_compat import devices_with_identifier, mock_restore_cache
 
 ENTITY = "sensor.gridx_last_event"
 UNIQUE_ID = f"{ACCOUNT_ID}_account_last_event"
@@ -169,3 +170,11 @@ async def test_poll_only_entry_has_no_last_event(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get(ENTITY) is None
+
+
+async def test_account_device_cannot_be_deleted(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The account's service device belongs to the entry: deleting it is refused."""
+    (device,) = devices_with_identifier(hass, (DOMAIN, f"{ACCOUNT_ID}_account"))
+    assert not await async_remove_config_entry_device(hass, init_integration, device)

@@ -196,3 +196,14 @@ async def test_issues_removed_with_the_entry(
     assert await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
     assert user_issues(issue_registry) == set()
+
+
+async def test_unknown_command_kind_is_no_issue(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    post_webhook: PostWebhook,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A failure of a command kind gridX does not document raises nothing."""
+    assert (await post_webhook(failed(kind="PAUSE"))).status == 204
+    assert user_issues(issue_registry) == set()

@@ -22,6 +22,7 @@ from .const import (
     signal_event,
 )
 from .coordinator import GridxDataUpdateCoordinator
+from .last_event import is_account_device
 from .live_coordinator import GridxLiveCoordinator
 from .live_setup import async_start_live
 from .manager import GridxRegistration
@@ -158,8 +159,11 @@ async def async_remove_config_entry_device(
     is refused; one that only events named returns if gridX reports it
     again. With the entry not loaded there is no store to tell; the stored
     catalogue brings the device back at the next setup, so refuse then.
+    The account's service device (Last event) belongs to the entry itself.
     """
     if entry.state is not ConfigEntryState.LOADED:
+        return False
+    if is_account_device(entry, device):
         return False
     return entry.runtime_data.store.async_forget_device(device)
 

@@ -22,7 +22,11 @@ from typing import override
 from homeassistant.components.sensor import RestoreSensor, SensorDeviceClass
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.device_registry import (
+    AnyDeviceEntry,
+    DeviceEntryType,
+    DeviceInfo,
+)
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import homeassistant.util.dt as dt_util
 
@@ -46,6 +50,12 @@ def account_device_info(entry: GridxConfigEntry) -> DeviceInfo:
         model="XENON API",
         entry_type=DeviceEntryType.SERVICE,
     )
+
+
+def is_account_device(entry: GridxConfigEntry, device: AnyDeviceEntry) -> bool:
+    """Return True for the entry's account device (it cannot be deleted)."""
+    (identifier,) = account_device_info(entry)["identifiers"]
+    return identifier in device.identifiers
 
 
 def last_event_sensors(entry: GridxConfigEntry) -> list[GridxLastEventSensor]:
