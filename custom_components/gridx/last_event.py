@@ -22,11 +22,8 @@ from typing import override
 from homeassistant.components.sensor import RestoreSensor, SensorDeviceClass
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import (
-    AnyDeviceEntry,
-    DeviceEntryType,
-    DeviceInfo,
-)
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import homeassistant.util.dt as dt_util
 
@@ -52,8 +49,11 @@ def account_device_info(entry: GridxConfigEntry) -> DeviceInfo:
     )
 
 
-def is_account_device(entry: GridxConfigEntry, device: AnyDeviceEntry) -> bool:
-    """Return True for the entry's account device (it cannot be deleted)."""
+def is_account_device(entry: GridxConfigEntry, device: dr.AnyDeviceEntry) -> bool:
+    """Return True for the entry's account device (it cannot be deleted).
+
+    ``dr.AnyDeviceEntry`` (2026.4+) is only an annotation, never evaluated.
+    """
     (identifier,) = account_device_info(entry)["identifiers"]
     return identifier in device.identifiers
 
