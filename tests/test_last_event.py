@@ -38,10 +38,13 @@ async def test_last_event_follows_deliveries(
     entity_registry: er.EntityRegistry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Unknown until a delivery; then the receive time of each new one."""
+    """Created with the first delivery; then the receive time of new ones."""
+    # No "Unknown" for ever: before any delivery there is no sensor.
+    assert hass.states.get(ENTITY) is None
+    assert (await post_webhook(load_event("gateway_offline.json"))).status == 204
+    await hass.async_block_till_done()
     state = hass.states.get(ENTITY)
     assert state is not None
-    assert state.state == STATE_UNKNOWN
     assert state.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.TIMESTAMP
     entry = entity_registry.async_get(ENTITY)
     assert entry is not None
@@ -55,7 +58,7 @@ async def test_last_event_follows_deliveries(
     assert device.name == "gridX"
 
     # The event's own time is earlier; the sensor shows when it arrived.
-    assert (await post_webhook(load_event("gateway_offline.json"))).status == 204
+    # The event's own time is earlier; the sensor shows when it arrived.
     assert hass.states.get(ENTITY).state == "2026-06-20T15:00:00+00:00"
 
     # Within a minute a delivery writes nothing: the sensor moves once a minute.
@@ -173,8 +176,10 @@ async def test_poll_only_entry_has_no_last_event(
 
 
 async def test_account_device_cannot_be_deleted(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry, post_webhook: PostWebhook
 ) -> None:
     """The account's service device belongs to the entry: deleting it is refused."""
+    assert (await post_webhook(load_event("ping.json"))).status == 204
+    await hass.async_block_till_done()
     (device,) = devices_with_identifier(hass, (DOMAIN, f"{ACCOUNT_ID}_account"))
     assert not await async_remove_config_entry_device(hass, init_integration, device)

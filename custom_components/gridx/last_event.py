@@ -13,18 +13,25 @@ time may be late or clamped). It moves at most once a minute
 a state write and a database row, and "a minute ago" is all the proof a
 user needs (diagnostics keep the exact time). It is restored across
 restarts (`RestoreSensor`); a poll-only entry, which gets no deliveries, has
-none.
+none. Like every gridX entity it is created with its first value: at setup
+when it existed before (restored) or a delivery was counted, else with the
+first delivery, so it never shows "Unknown" for ever.
 """
 
 from datetime import datetime, timedelta
 from typing import override
 
-from homeassistant.components.sensor import RestoreSensor, SensorDeviceClass
+from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
+    RestoreSensor,
+    SensorDeviceClass,
+)
 from homeassistant.const import EntityCategory
-from homeassistant.core import callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 import homeassistant.util.dt as dt_util
 
 from .api.models import GridxEvent
@@ -58,11 +65,38 @@ def is_account_device(entry: GridxConfigEntry, device: dr.AnyDeviceEntry) -> boo
     return identifier in device.identifiers
 
 
-def last_event_sensors(entry: GridxConfigEntry) -> list[GridxLastEventSensor]:
-    """Return the entry's Last-event sensor; none for a poll-only entry."""
+def last_event_unique_id(entry: GridxConfigEntry) -> str:
+    """Return the unique id of the entry's Last-event sensor."""
+    return f"{entry.runtime_data.store.account}_{ACCOUNT_DEVICE_SUFFIX}_last_event"
+
+
+@callback
+def async_setup_last_event(
+    hass: HomeAssistant,
+    entry: GridxConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the Last-event sensor now if it has a value, else at the first delivery."""
     if entry.data.get(CONF_POLL_ONLY):
-        return []
-    return [GridxLastEventSensor(entry)]
+        return
+    registered = er.async_get(hass).async_get_entity_id(
+        SENSOR_DOMAIN, DOMAIN, last_event_unique_id(entry)
+    )
+    if registered is not None or entry.runtime_data.store.stats.last_event_at:
+        async_add_entities([GridxLastEventSensor(entry)])
+        return
+    added = False
+
+    @callback
+    def _async_first(event: GridxEvent) -> None:
+        nonlocal added
+        if not added:
+            added = True
+            async_add_entities([GridxLastEventSensor(entry)])
+
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, signal_event(entry.entry_id), _async_first)
+    )
 
 
 class GridxLastEventSensor(RestoreSensor):
@@ -78,8 +112,7 @@ class GridxLastEventSensor(RestoreSensor):
     def __init__(self, entry: GridxConfigEntry) -> None:
         """Attach the sensor to the account's service device."""
         self._entry = entry
-        account = entry.runtime_data.store.account
-        self._attr_unique_id = f"{account}_{ACCOUNT_DEVICE_SUFFIX}_last_event"
+        self._attr_unique_id = last_event_unique_id(entry)
         self._attr_device_info = account_device_info(entry)
 
     @override

@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.models import ApplianceType, InverterStatus, known_value
 from .const import LOGGER, ResourceKind
 from .entity import GridxEntityDescription, GridxStateEntity, async_add_dynamic_entities
-from .last_event import last_event_sensors
+from .last_event import async_setup_last_event
 from .live_sensor import async_setup_live_sensors
 from .resources import GridxResource, StateKey
 from .runtime import GridxConfigEntry
@@ -148,7 +148,7 @@ async def async_setup_entry(
 ) -> None:
     """Add sensors for known resources, and for new ones as they appear."""
     async_add_dynamic_entities(entry, SENSORS, GridxSensorEntity, async_add_entities)
-    async_add_entities(last_event_sensors(entry))
+    async_setup_last_event(hass, entry, async_add_entities)
     async_setup_live_sensors(hass, entry, async_add_entities)
 
 
