@@ -9,16 +9,14 @@ logbook).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 import os
 from pathlib import Path
 import time
 from typing import Any
 
-import aiohttp
-
 from e2e.harness import ROOT, Stack, request, wait_for
+from e2e.ws import ws_command
 
 PROBE = Path(__file__).resolve().parent / "gridx_bench"
 RECORDER_PARTS = ("recorder:", "  commit_interval: 1", "history:", "logbook:")
@@ -193,30 +191,13 @@ class BenchStack(Stack):
 
     def set_disabled(self, entry_id: str, *, disabled: bool) -> tuple[float, float]:
         """Disable (unload) or enable (set up) an entry; return begin and answer times."""
-
-        async def call() -> None:
-            async with (
-                aiohttp.ClientSession() as session,
-                session.ws_connect(f"{self.ha_url}/api/websocket") as ws,
-            ):
-                await ws.receive_json()  # auth_required
-                await ws.send_json({"type": "auth", "access_token": self.access_token})
-                if (await ws.receive_json())["type"] != "auth_ok":
-                    raise AssertionError("websocket auth failed")
-                await ws.send_json(
-                    {
-                        "id": 1,
-                        "type": "config_entries/disable",
-                        "entry_id": entry_id,
-                        "disabled_by": "user" if disabled else None,
-                    }
-                )
-                answer = await ws.receive_json(timeout=300)
-                if not answer.get("success"):
-                    raise AssertionError(f"config_entries/disable failed: {answer}")
-
         began = time.monotonic()
-        asyncio.run(call())
+        ws_command(
+            self,
+            "config_entries/disable",
+            entry_id=entry_id,
+            disabled_by="user" if disabled else None,
+        )
         return began, time.monotonic()
 
     def entry_counts(self, entry_id: str) -> dict[str, int]:
