@@ -24,12 +24,14 @@ async def async_start_live(hass: HomeAssistant, entry: GridxConfigEntry) -> None
     importer = GridxStatisticsImporter(hass, entry, runtime.client, live)
 
     @callback
-    def _import_now(_: HomeAssistant) -> None:
-        live.first_import = entry.async_create_background_task(
+    def _import_now(*_: object) -> None:
+        # A background task of the entry: unloading cancels an import in
+        # flight, and Home Assistant's stop does not wait for one.
+        task = entry.async_create_background_task(
             hass, importer.async_import_all(), "gridx statistics import"
         )
+        if live.first_import is None:
+            live.first_import = task
 
     entry.async_on_unload(async_at_started(hass, _import_now))
-    entry.async_on_unload(
-        async_track_time_interval(hass, importer.async_import_all, IMPORT_INTERVAL)
-    )
+    entry.async_on_unload(async_track_time_interval(hass, _import_now, IMPORT_INTERVAL))
