@@ -98,6 +98,16 @@ def user_input(
     }
 
 
+def advanced_collapsed(result: ConfigFlowResult) -> bool:
+    """Return whether the form's "Advanced" section is shown collapsed."""
+    schema = result["data_schema"]
+    assert schema is not None
+    for key, value in schema.schema.items():
+        if key == CONF_ADVANCED:
+            return bool(value.options["collapsed"])
+    raise AssertionError("no advanced section")
+
+
 async def start_token_flow(hass: HomeAssistant) -> ConfigFlowResult:
     """Open the flow and pick "API token" from the first step's menu."""
     result = await hass.config_entries.flow.async_init(
@@ -246,7 +256,8 @@ async def test_user_flow_subscription(
     )
     # No event-type step: every type is subscribed (the options untick some).
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "gridX"
+    # The account's e-mail tells two accounts apart.
+    assert result["title"] == "demo@example.invalid"
     entry = result["result"]
     assert entry.unique_id == demo_ids.account_id
 
@@ -426,7 +437,9 @@ async def test_item21_user_invalid_api_base(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, api_base=api_base)
     )
-    assert result["errors"] == {"base": "invalid_api_base"}
+    # A field-level error; its section is shown open, so the field is seen.
+    assert result["errors"] == {CONF_API_BASE: "invalid_api_base"}
+    assert advanced_collapsed(result) is False
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
@@ -678,7 +691,8 @@ async def test_reconfigure_token(
     assert result["step_id"] == "reconfigure"
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: "gxp_new", CONF_API_BASE: emulator.base_url}
+        result["flow_id"],
+        {CONF_API_TOKEN: "gxp_new", CONF_ADVANCED: {CONF_API_BASE: emulator.base_url}},
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -693,7 +707,8 @@ async def test_reconfigure_keeps_empty_token(
     """An empty token field keeps the stored token."""
     result = await start_flow(hass, flow_entry, SOURCE_RECONFIGURE)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_TOKEN: "", CONF_API_BASE: emulator.base_url}
+        result["flow_id"],
+        {CONF_API_TOKEN: "", CONF_ADVANCED: {CONF_API_BASE: emulator.base_url}},
     )
     assert result["reason"] == "reconfigure_successful"
     assert flow_entry.data[CONF_API_TOKEN] == DEMO_TOKEN
@@ -710,7 +725,7 @@ async def test_reconfigure_new_api_base(
     old_secrets = list(flow_entry.data[CONF_SECRETS])
     result = await start_flow(hass, flow_entry, SOURCE_RECONFIGURE)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_BASE: second_emulator.base_url}
+        result["flow_id"], {CONF_ADVANCED: {CONF_API_BASE: second_emulator.base_url}}
     )
     assert result["reason"] == "reconfigure_successful"
 
@@ -733,10 +748,10 @@ async def test_reconfigure_old_api_cleanup_fails(
     emulator.faults.add("list_webhooks", status=503)
     result = await start_flow(hass, flow_entry, SOURCE_RECONFIGURE)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_BASE: second_emulator.base_url}
+        result["flow_id"], {CONF_ADVANCED: {CONF_API_BASE: second_emulator.base_url}}
     )
     assert result["reason"] == "reconfigure_successful"
-    assert "Could not delete the registration at the previous API" in caplog.text
+    assert "Could not delete the replaced registration" in caplog.text
     assert len(second_emulator.state.subscriptions) == 1
 
 
@@ -751,37 +766,38 @@ async def test_item21_reconfigure_errors_recover(
     flow_id = result["flow_id"]
 
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_API_BASE: "nope"}
+        flow_id, {CONF_ADVANCED: {CONF_API_BASE: "nope"}}
     )
-    assert result["errors"] == {"base": "invalid_api_base"}
+    assert result["errors"] == {CONF_API_BASE: "invalid_api_base"}
     # Item 21: an out-of-range port is a form error, not a ValueError.
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_API_BASE: "http://localhost:99999"}
+        flow_id, {CONF_ADVANCED: {CONF_API_BASE: "http://localhost:99999"}}
     )
-    assert result["errors"] == {"base": "invalid_api_base"}
+    assert result["errors"] == {CONF_API_BASE: "invalid_api_base"}
 
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_API_TOKEN: "wrong", CONF_API_BASE: emulator.base_url}
+        flow_id,
+        {CONF_API_TOKEN: "wrong", CONF_ADVANCED: {CONF_API_BASE: emulator.base_url}},
     )
     assert result["errors"] == {"base": "invalid_auth"}
 
     await hass.config.async_update(external_url=None)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_API_BASE: emulator.base_url}
+        flow_id, {CONF_ADVANCED: {CONF_API_BASE: emulator.base_url}}
     )
     assert result["errors"] == {"base": "no_url"}
     await hass.config.async_update(external_url="http://127.0.0.1:1/")
 
     second_emulator.faults.add("create_webhook", status=503)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_API_BASE: second_emulator.base_url}
+        flow_id, {CONF_ADVANCED: {CONF_API_BASE: second_emulator.base_url}}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     assert second_emulator.state.subscriptions == {}
     assert len(emulator.state.subscriptions) == 1
 
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_API_BASE: second_emulator.base_url}
+        flow_id, {CONF_ADVANCED: {CONF_API_BASE: second_emulator.base_url}}
     )
     assert result["reason"] == "reconfigure_successful"
     [subscription] = second_emulator.state.subscriptions.values()
@@ -804,7 +820,7 @@ async def test_reconfigure_same_api_new_url(
     await hass.async_block_till_done()
     result = await start_flow(hass, flow_entry, SOURCE_RECONFIGURE)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_BASE: emulator.base_url}
+        result["flow_id"], {CONF_ADVANCED: {CONF_API_BASE: emulator.base_url}}
     )
     assert result["reason"] == "reconfigure_successful"
     [subscription] = emulator.state.subscriptions.values()
@@ -820,7 +836,10 @@ async def test_reconfigure_wrong_account(
     result = await start_flow(hass, flow_entry, SOURCE_RECONFIGURE)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_API_TOKEN: "other-token", CONF_API_BASE: emulator.base_url},
+        {
+            CONF_API_TOKEN: "other-token",
+            CONF_ADVANCED: {CONF_API_BASE: emulator.base_url},
+        },
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
@@ -838,7 +857,7 @@ async def test_reconfigure_cloudhook(
     second_emulator.faults.add("ping_webhook", status=404, count=100)
     result = await start_flow(hass, flow_entry, SOURCE_RECONFIGURE)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_BASE: second_emulator.base_url}
+        result["flow_id"], {CONF_ADVANCED: {CONF_API_BASE: second_emulator.base_url}}
     )
     assert result["reason"] == "reconfigure_successful"
     assert flow_entry.data[CONF_CLOUDHOOK_URL] == CLOUDHOOK_URL

@@ -136,6 +136,16 @@ async def create_portal_entry(
     return entry
 
 
+def advanced_collapsed(result: ConfigFlowResult) -> bool:
+    """Return whether the form's "Advanced" section is shown collapsed."""
+    schema = result["data_schema"]
+    assert schema is not None
+    for key, value in schema.schema.items():
+        if key == CONF_ADVANCED:
+            return bool(value.options["collapsed"])
+    raise AssertionError("no advanced section")
+
+
 def assert_no_secrets_logged(caplog: pytest.LogCaptureFixture, *values: Any) -> None:
     """Assert that no password or token reached a log record."""
     for value in values:
@@ -178,7 +188,8 @@ async def test_portal_poll_only(
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "gridX (E.ON Home Manager)"
+    # The login's e-mail tells accounts apart; the portal in brackets.
+    assert result["title"] == f"{EMAIL} (E.ON Home Manager)"
     entry = result["result"]
     assert entry.unique_id == demo_ids.account_id
     [refresh_token] = emulator.auth0.refresh_tokens_of(owner)
@@ -337,7 +348,10 @@ async def test_portal_errors_recover(
         result["flow_id"], portal_input(emulator, **changes)
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": error}
+    # A bad URL is an error of its field (in the open "Advanced" section).
+    field = {"invalid_api_base": CONF_API_BASE, "invalid_auth_base": CONF_AUTH_BASE}
+    assert result["errors"] == {field.get(error, "base"): error}
+    assert advanced_collapsed(result) is (error not in field)
 
     # Recover.
     owner.mfa = owner.blocked = False
@@ -468,27 +482,46 @@ async def test_portal_reconfigure(
 
     result = await start_flow(hass, entry, SOURCE_RECONFIGURE)
     assert result["step_id"] == "reconfigure_portal"
-    reconfigure = {
-        CONF_EMAIL: "new@example.invalid",
-        CONF_PASSWORD: "pw2",
-        CONF_API_BASE: emulator.base_url,
-        CONF_AUTH_BASE: "nope",
+    # The same collapsed "Advanced" section as the portal step.
+    assert advanced_collapsed(result) is True
+
+    def reconfigure(
+        password: str = "pw2",  # noqa: S107 - a test login
+        api_base: str | None = None,
+        auth_base: str = "nope",
+    ) -> dict[str, Any]:
+        return {
+            CONF_EMAIL: "new@example.invalid",
+            CONF_PASSWORD: password,
+            CONF_ADVANCED: {
+                CONF_API_BASE: api_base or emulator.base_url,
+                CONF_AUTH_BASE: auth_base,
+            },
+        }
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], reconfigure()
+    )
+    assert result["errors"] == {CONF_AUTH_BASE: "invalid_auth_base"}
+    assert advanced_collapsed(result) is False
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], reconfigure(api_base="nope")
+    )
+    assert result["errors"] == {
+        CONF_API_BASE: "invalid_api_base",
+        CONF_AUTH_BASE: "invalid_auth_base",
     }
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], reconfigure
-    )
-    assert result["errors"] == {"base": "invalid_auth_base"}
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**reconfigure, CONF_API_BASE: "nope"}
-    )
-    assert result["errors"] == {"base": "invalid_api_base"}
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {**reconfigure, CONF_PASSWORD: "wrong", CONF_AUTH_BASE: emulator.base_url},
+        result["flow_id"], reconfigure("wrong", auth_base=emulator.base_url)
     )
     assert result["errors"] == {"base": "invalid_credentials"}
+    # The password is never offered back in the form.
+    schema = result["data_schema"]
+    assert schema is not None
+    password_key = next(k for k in schema.schema if k == CONF_PASSWORD)
+    assert (password_key.description or {}).get("suggested_value") is None
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**reconfigure, CONF_AUTH_BASE: emulator.base_url + "/"}
+        result["flow_id"], reconfigure(auth_base=emulator.base_url + "/")
     )
 
     assert result["type"] is FlowResultType.ABORT

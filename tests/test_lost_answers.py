@@ -12,6 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.gridx.const import (
+    CONF_ADVANCED,
     CONF_API_BASE,
     CONF_EVENT_TYPES,
     CONF_RULE_IDS,
@@ -335,7 +336,7 @@ async def test_item14_cancelled_reconfigure_cleans_the_new_api(
     second_emulator.faults.add("create_webhook", lost=True)
     result = await start_flow(hass, entry, SOURCE_RECONFIGURE)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_BASE: second_emulator.base_url}
+        result["flow_id"], {CONF_ADVANCED: {CONF_API_BASE: second_emulator.base_url}}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     assert len(second_emulator.state.subscriptions) == 1
@@ -385,12 +386,12 @@ async def test_item14_reconfigure_back_to_the_same_api_cleans_the_other(
     second_emulator.faults.add("create_webhook", lost=True)
     result = await start_flow(hass, entry, SOURCE_RECONFIGURE)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_BASE: second_emulator.base_url}
+        result["flow_id"], {CONF_ADVANCED: {CONF_API_BASE: second_emulator.base_url}}
     )
     assert result["errors"] == {"base": "cannot_connect"}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_BASE: emulator.base_url}
+        result["flow_id"], {CONF_ADVANCED: {CONF_API_BASE: emulator.base_url}}
     )
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()

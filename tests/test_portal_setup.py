@@ -1,9 +1,16 @@
 """Tests for portal entries at runtime: poll-only mode, refresh, reauth, removal."""
 
+from datetime import timedelta
 import logging
+from typing import Any
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry, ConfigEntryState
-from homeassistant.const import CONF_PASSWORD
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigEntryState,
+)
+from homeassistant.const import CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -13,9 +20,15 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.gridx.const import (
+    CONF_ADVANCED,
+    CONF_API_BASE,
+    CONF_AUTH_BASE,
+    CONF_CLOUDHOOK_URL,
     CONF_EVENT_TYPES,
     CONF_POLL_ONLY,
     CONF_REFRESH_TOKEN,
+    CONF_SUBSCRIPTION_ID,
+    DEFAULT_EVENT_TYPES,
     DOMAIN,
     ISSUE_PUSH_UNAVAILABLE,
 )
@@ -23,6 +36,12 @@ from gridx_emulator import ALL_POLICIES, DemoIds, GridxEmulator
 from gridx_emulator.auth0 import PortalUser
 
 from .gridx_state import FakePoll
+from .test_config_flow import (
+    CLOUDHOOK_URL,
+    CloudMock,
+    cloud_active,  # noqa: F401 - a fixture
+    second_emulator,  # noqa: F401 - a fixture
+)
 from .test_config_flow_portal import (
     EMAIL,
     PASSWORD,
@@ -73,7 +92,11 @@ async def test_poll_only_setup(
     entry = await create_portal_entry(hass, emulator)
 
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.registration is None
+    # The manager asked gridX at setup whether push is allowed (it is not).
+    assert entry.runtime_data.registration is not None
+    assert entry.data[CONF_POLL_ONLY] is True
+    # Connectivity is polled every live cycle instead of every 15 minutes.
+    assert entry.runtime_data.coordinator.update_interval == timedelta(seconds=60)
     issue = issue_registry.async_get_issue(DOMAIN, issue_id(entry))
     assert issue is not None
     assert issue.translation_key == ISSUE_PUSH_UNAVAILABLE
@@ -100,7 +123,13 @@ async def test_poll_only_setup(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     for secret in (PASSWORD, EMAIL, entry.data[CONF_REFRESH_TOKEN], old):
         assert secret not in str(diagnostics)
+    for secret in (PASSWORD, entry.data[CONF_REFRESH_TOKEN], old):
         assert secret not in caplog.text
+    # The e-mail is the entry's title, which Home Assistant itself logs;
+    # the integration's own lines never name it.
+    ours = [r for r in caplog.records if r.name.startswith("custom_components.gridx")]
+    assert ours
+    assert all(EMAIL not in r.getMessage() for r in ours)
 
     # Removal forgets the issue and asks gridX for nothing.
     calls = len(emulator.auth0.grants)
@@ -201,3 +230,204 @@ async def test_push_portal_entry_options_and_removal(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert emulator.state.subscriptions == {}
+
+
+@pytest.mark.usefixtures("poll", "ha_client")
+async def test_reconfigure_push_portal_entry_moves_registration(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    second_emulator: GridxEmulator,  # noqa: F811 - a fixture
+    demo_ids: DemoIds,
+) -> None:
+    """Another API base: registered there, deleted at the old one."""
+    for emu in (emulator, second_emulator):
+        emu.auth0.add_user(
+            EMAIL, PASSWORD, user_id=demo_ids.user_id, policies=ALL_POLICIES
+        )
+    result = await start_portal(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], portal_input(emulator)
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_EVENT_TYPES: ["gateway/online"]}
+    )
+    entry = result["result"]
+    await hass.async_block_till_done()
+    assert len(emulator.state.subscriptions) == 1
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_EMAIL: EMAIL,
+            CONF_PASSWORD: PASSWORD,
+            CONF_ADVANCED: {
+                CONF_API_BASE: second_emulator.base_url,
+                CONF_AUTH_BASE: second_emulator.base_url,
+            },
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert emulator.state.subscriptions == {}
+    [subscription] = second_emulator.state.subscriptions.values()
+    assert entry.data[CONF_SUBSCRIPTION_ID] == subscription.id
+    assert entry.data[CONF_API_BASE] == second_emulator.base_url
+    assert entry.data[CONF_POLL_ONLY] is False
+    assert subscription.event_types == ["gateway/online"]
+    # The stored refresh token is the live one of the new login.
+    owner = second_emulator.auth0.user(EMAIL)
+    assert entry.data[CONF_REFRESH_TOKEN] in second_emulator.auth0.refresh_tokens_of(
+        owner
+    )
+
+
+@pytest.mark.usefixtures("poll", "ha_client")
+async def test_reconfigure_portal_entry_to_api_without_push(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    second_emulator: GridxEmulator,  # noqa: F811 - a fixture
+    demo_ids: DemoIds,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A push portal entry moved to an API that refuses push goes poll-only."""
+    emulator.auth0.add_user(
+        EMAIL, PASSWORD, user_id=demo_ids.user_id, policies=ALL_POLICIES
+    )
+    second_emulator.auth0.add_user(EMAIL, PASSWORD, user_id=demo_ids.user_id)
+    result = await start_portal(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], portal_input(emulator)
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_EVENT_TYPES: ["gateway/online"]}
+    )
+    entry = result["result"]
+    await hass.async_block_till_done()
+    # The old API fails the clean-up: logged, the move still happens.
+    emulator.faults.add("list_webhooks", status=503)
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_EMAIL: EMAIL,
+            CONF_PASSWORD: PASSWORD,
+            CONF_ADVANCED: {
+                CONF_API_BASE: second_emulator.base_url,
+                CONF_AUTH_BASE: second_emulator.base_url,
+            },
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_POLL_ONLY] is True
+    assert entry.data[CONF_SUBSCRIPTION_ID] is None
+    assert second_emulator.state.subscriptions == {}
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is not None
+
+
+def move_input(emulator: GridxEmulator) -> dict[str, Any]:
+    """Return the portal reconfigure input that moves to ``emulator``."""
+    return {
+        CONF_EMAIL: EMAIL,
+        CONF_PASSWORD: PASSWORD,
+        CONF_ADVANCED: {
+            CONF_API_BASE: emulator.base_url,
+            CONF_AUTH_BASE: emulator.base_url,
+        },
+    }
+
+
+@pytest.mark.usefixtures("poll", "ha_client")
+async def test_reconfigure_poll_only_portal_entry_to_api_with_push(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    second_emulator: GridxEmulator,  # noqa: F811 - a fixture
+    owner: PortalUser,
+    demo_ids: DemoIds,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A poll-only entry moved to an API with push registers there."""
+    entry = await create_portal_entry(hass, emulator)
+    assert entry.data[CONF_POLL_ONLY] is True
+    second_emulator.auth0.add_user(
+        EMAIL, PASSWORD, user_id=demo_ids.user_id, policies=ALL_POLICIES
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    flow_id = result["flow_id"]
+
+    # gridX could not reach Home Assistant: said so, nothing changes.
+    external_url = hass.config.external_url
+    await hass.config.async_update(external_url=None)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, move_input(second_emulator)
+    )
+    assert result["errors"] == {"base": "no_url"}
+    await hass.config.async_update(external_url=external_url)
+    # The new API fails to register: said so, nothing left there.
+    second_emulator.faults.add("create_webhook", status=503)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, move_input(second_emulator)
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert second_emulator.state.subscriptions == {}
+    assert entry.data[CONF_API_BASE] == emulator.base_url
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, move_input(second_emulator)
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    [subscription] = second_emulator.state.subscriptions.values()
+    assert entry.data[CONF_SUBSCRIPTION_ID] == subscription.id
+    assert entry.data[CONF_POLL_ONLY] is False
+    # Made without event types, it subscribes to the defaults.
+    assert subscription.event_types == list(DEFAULT_EVENT_TYPES)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is None
+    assert entry.runtime_data.coordinator.update_interval == timedelta(minutes=15)
+
+
+@pytest.mark.usefixtures("poll", "ha_client")
+async def test_reconfigure_push_portal_entry_with_cloudhook(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    second_emulator: GridxEmulator,  # noqa: F811 - a fixture
+    demo_ids: DemoIds,
+    cloud_active: CloudMock,  # noqa: F811 - a fixture
+) -> None:
+    """With Nabu Casa the moved registration targets the cloudhook."""
+    for emu in (emulator, second_emulator):
+        emu.auth0.add_user(
+            EMAIL, PASSWORD, user_id=demo_ids.user_id, policies=ALL_POLICIES
+        )
+    second_emulator.faults.add("ping_webhook", status=404, count=100)
+    result = await start_portal(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], portal_input(emulator)
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_EVENT_TYPES: ["gateway/online"]}
+    )
+    entry = result["result"]
+    await hass.async_block_till_done()
+
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], move_input(second_emulator)
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert emulator.state.subscriptions == {}
+    [subscription] = second_emulator.state.subscriptions.values()
+    assert subscription.target_url == CLOUDHOOK_URL
+    assert entry.data[CONF_CLOUDHOOK_URL] == CLOUDHOOK_URL

@@ -7,7 +7,7 @@ from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.gridx.const import CONF_API_BASE, CONF_USER_ID
+from custom_components.gridx.const import CONF_ADVANCED, CONF_API_BASE, CONF_USER_ID
 from gridx_emulator import DemoIds, GridxEmulator
 from gridx_emulator.state import User, new_id
 
@@ -90,7 +90,10 @@ async def test_item18_reconfigure_other_user_refused_for_rules(
     result = await start_flow(hass, entry_of, SOURCE_RECONFIGURE)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_API_TOKEN: OTHER_TOKEN, CONF_API_BASE: emulator.base_url},
+        {
+            CONF_API_TOKEN: OTHER_TOKEN,
+            CONF_ADVANCED: {CONF_API_BASE: emulator.base_url},
+        },
     )
     assert result["errors"] == {"base": "wrong_user"}
     assert entry_of.data[CONF_API_TOKEN] == DEMO_TOKEN

@@ -13,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.gridx.const import (
+    CONF_ADVANCED,
     CONF_API_BASE,
     CONF_SECRETS,
     CONF_SUBSCRIPTION_ID,
@@ -83,7 +84,7 @@ async def test_item13_pass_does_not_overwrite_reconfigure(
     result = await start_flow(hass, flow_entry, SOURCE_RECONFIGURE)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_API_TOKEN: "gxp_new", CONF_API_BASE: emulator.base_url},
+        {CONF_API_TOKEN: "gxp_new", CONF_ADVANCED: {CONF_API_BASE: emulator.base_url}},
     )
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()

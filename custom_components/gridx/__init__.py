@@ -15,7 +15,6 @@ from .api.event_types import EventType
 from .api.models import GridxEvent
 from .const import (
     CONF_API_BASE,
-    CONF_POLL_ONLY,
     CONF_SECRETS,
     DOMAIN,
     ENTRY_MINOR_VERSION,
@@ -28,7 +27,12 @@ from .live_setup import async_start_live
 from .manager import GridxRegistration
 from .migration import account_of, async_migrate_registries
 from .orphans import async_remove_registration, async_setup_orphans
-from .portal import async_remove_push_issue, async_update_push_issue, token_source
+from .portal import token_source
+from .push_mode import (
+    async_remove_push_issue,
+    async_update_push_issue,
+    has_registration,
+)
 from .runtime import GridxConfigEntry, GridxRuntimeData
 from .store import GridxStore, async_remove_store
 from .user_issues import async_remove_user_issues, async_setup_user_issues
@@ -77,12 +81,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
 
     # Make gridX hold a registration for our URL (its ping is answered once
     # delivery is on below). Runs in a task, retries by itself and never
-    # fails the setup. An account without push (portal login without
-    # webhook permissions) only polls.
-    if not async_update_push_issue(hass, entry):
-        registration = GridxRegistration(hass, entry, client)
-        entry.runtime_data.registration = registration
-        registration.async_start()
+    # fails the setup. An account without push only polls; the manager asks
+    # gridX again now and daily whether push is allowed (push_mode).
+    async_update_push_issue(hass, entry)
+    registration = GridxRegistration(hass, entry, client)
+    entry.runtime_data.registration = registration
+    registration.async_start()
 
     @callback
     def _refresh_on_new_gateway(event: GridxEvent) -> None:
@@ -146,7 +150,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> No
     await async_remove_store(hass, entry.entry_id)
     async_remove_push_issue(hass, entry.entry_id)
     async_remove_user_issues(hass, entry.entry_id)
-    if not entry.data.get(CONF_POLL_ONLY):
+    # A poll-only entry may still hold one (made before gridX refused push).
+    if has_registration(entry.data):
         await async_remove_registration(hass, entry)
 
 

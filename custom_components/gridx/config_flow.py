@@ -16,19 +16,19 @@ from homeassistant.components.webhook import async_generate_id
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import callback
-import voluptuous as vol
 
+from . import nabucasa
 from .api.auth import TokenSource
 from .api.client import DEFAULT_BASE_URL, GridxClient
-from .api.errors import GridxApiError
 from .api.resources import GridxUser
-from .config_flow_portal import GridxPortalFlow
+from .config_flow_reconfigure import GridxReconfigureFlow
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_ADVANCED,
     CONF_API_BASE,
     CONF_CLOUDHOOK_URL,
     CONF_EVENT_TYPES,
+    CONF_POLL_ONLY,
     CONF_PREVIOUS_URLS,
     CONF_REGISTRATION_METHOD,
     CONF_USER_ID,
@@ -43,29 +43,28 @@ from .const import (
 from .flow_common import (
     PLACEHOLDERS,
     STEP_REAUTH_SCHEMA,
-    STEP_USER_SCHEMA,
-    TOKEN_SELECTOR,
-    URL_SELECTOR,
+    account_title,
     async_clean_up,
     async_get_user,
+    async_may_push,
     async_register,
     flow_client,
     normalize_base_url,
     other_rules_user,
+    token_schema,
 )
 from .options_flow import GridxOptionsFlow
 from .portal import is_portal_entry
-from .reconcile import RemoteRegistration, async_delete_remote
+from .reconcile import RemoteRegistration
 from .registration import (
     WebhookTarget,
     WebhookUrlError,
     async_resolve_webhook_url,
-    previous_urls_after,
     registration_lock,
 )
 
 
-class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
+class GridxConfigFlow(GridxReconfigureFlow, domain=DOMAIN):
     """Handle a config flow for gridX."""
 
     VERSION = 1
@@ -93,12 +92,18 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         """Delete what a failed or cancelled flow left behind (in a task).
 
         A cloudhook is made right before registering, which sets
-        ``_clean_up``: the clean-up deletes both.
+        ``_clean_up``: the clean-up deletes both. A poll-only entry owns no
+        registration (``_clean_up`` is cleared) and no cloudhook yet.
         """
         if self._clean_up is not None:
             client, data = self._clean_up
             self.hass.async_create_task(
                 async_clean_up(self.hass, client, data, self._cloudhook_of),
+                "gridX flow clean-up",
+            )
+        elif self._cloudhook_of is not None:
+            self.hass.async_create_task(
+                nabucasa.async_delete_cloudhook(self.hass, self._cloudhook_of),
                 "gridX flow clean-up",
             )
 
@@ -124,7 +129,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
             token = user_input[CONF_API_TOKEN].strip()
             api_base = normalize_base_url(advanced[CONF_API_BASE])
             if api_base is None:
-                errors["base"] = "invalid_api_base"
+                errors[CONF_API_BASE] = "invalid_api_base"
             else:
                 result = await async_get_user(self.hass, token, api_base)
                 if isinstance(result, str):
@@ -146,6 +151,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
                         self._api_base = api_base
                         self._method = advanced[CONF_REGISTRATION_METHOD]
                         self._user = result
+                        self._title = account_title(result)
                         created = await self.async_register_and_create()
                         if not isinstance(created, str):
                             return created
@@ -153,7 +159,7 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="token",
             data_schema=self.add_suggested_values_to_schema(
-                STEP_USER_SCHEMA, user_input
+                token_schema(errors), user_input
             ),
             errors=errors,
             description_placeholders=PLACEHOLDERS,
@@ -187,6 +193,10 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
             RemoteRegistration(self._method),
             [],
         )
+        if result == "missing_permissions" and not await async_may_push(
+            client, self._user
+        ):
+            return self._async_create_poll_only(event_types)
         if isinstance(result, str):
             return result
         self._clean_up = self._cloudhook_of = None
@@ -206,6 +216,33 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
             title=self._title,
             data=data,
             options={CONF_EVENT_TYPES: event_types},
+        )
+
+    def _async_create_poll_only(self, event_types: list[str]) -> ConfigFlowResult:
+        """Create the entry poll-only: gridX refuses webhooks and rules (403).
+
+        The event types are kept for the day push is allowed (the running
+        entry asks gridX daily, `push_mode`).
+        """
+        # Both refused: nothing can be left at gridX. A cloudhook the flow
+        # made is deleted when it ends (the entry makes one when push comes).
+        self._clean_up = None
+        data: dict[str, Any] = {
+            CONF_WEBHOOK_ID: self._webhook_id,
+            **self._credentials,
+            CONF_API_BASE: self._api_base,
+            CONF_ACCOUNT_ID: self._user.account_id,
+            CONF_USER_ID: self._user.id,
+            CONF_REGISTRATION_METHOD: self._method,
+            CONF_POLL_ONLY: True,
+            CONF_PREVIOUS_URLS: [],
+        }
+        LOGGER.info(
+            "gridX refuses webhooks and notification rules to this account: "
+            "it is added poll-only"
+        )
+        return self.async_create_entry(
+            title=self._title, data=data, options={CONF_EVENT_TYPES: event_types}
         )
 
     async def async_step_reauth(
@@ -249,119 +286,3 @@ class GridxConfigFlow(GridxPortalFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders={"title": entry.title, **PLACEHOLDERS},
         )
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Change the token and/or the API base, then re-register."""
-        entry = self._get_reconfigure_entry()
-        if is_portal_entry(entry.data):
-            return await self.async_step_reconfigure_portal()
-        old_base: str = entry.data.get(CONF_API_BASE, DEFAULT_BASE_URL)
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            token = (user_input.get(CONF_API_TOKEN) or "").strip() or entry.data[
-                CONF_API_TOKEN
-            ]
-            api_base = normalize_base_url(user_input[CONF_API_BASE])
-            if api_base is None:
-                errors["base"] = "invalid_api_base"
-            else:
-                result = await self._async_reconfigure(entry, token, api_base)
-                if isinstance(result, str):
-                    errors["base"] = result
-                else:
-                    return result
-        schema = vol.Schema(
-            {
-                vol.Optional(CONF_API_TOKEN): TOKEN_SELECTOR,
-                vol.Required(CONF_API_BASE, default=old_base): URL_SELECTOR,
-            }
-        )
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=schema,
-            errors=errors,
-            description_placeholders=PLACEHOLDERS,
-        )
-
-    async def _async_reconfigure(
-        self, entry: ConfigEntry, token: str, api_base: str
-    ) -> ConfigFlowResult | str:
-        """Validate, register at the (new) API, drop the old registration."""
-        user = await async_get_user(self.hass, token, api_base)
-        if isinstance(user, str):
-            return user
-        await self.async_set_unique_id(user.account_id)
-        self._abort_if_unique_id_mismatch(reason="wrong_account")
-        async with registration_lock(self.hass, entry.entry_id):
-            return await self._async_reregister(entry, token, api_base, user)
-
-    async def _async_reregister(
-        self, entry: ConfigEntry, token: str, api_base: str, user: GridxUser
-    ) -> ConfigFlowResult | str:
-        """Register for the reconfigured entry; the caller holds its lock."""
-        data = entry.data
-        old_base: str = data.get(CONF_API_BASE, DEFAULT_BASE_URL)
-        moved = api_base != old_base
-        if not moved and other_rules_user(data, user.id):
-            return "wrong_user"
-        try:
-            target = await async_resolve_webhook_url(
-                self.hass,
-                data[CONF_WEBHOOK_ID],
-                api_base,
-                cloudhook_url=data.get(CONF_CLOUDHOOK_URL),
-            )
-        except WebhookUrlError as err:
-            return err.reason
-        current = RemoteRegistration.from_entry_data(data)
-        client = flow_client(self.hass, token, api_base)
-        if moved:
-            # A new API knows nothing of ours: start over, keep the secrets.
-            current = RemoteRegistration(METHOD_AUTOMATIC, secrets=current.secrets)
-            # What a failed attempt left at the new API goes if the flow ends.
-            self._clean_up = (
-                client,
-                {
-                    CONF_ACCOUNT_ID: user.account_id,
-                    CONF_USER_ID: user.id,
-                    CONF_WEBHOOK_URL: target.url,
-                },
-            )
-        previous = previous_urls_after(data, target.url)
-        registration = await async_register(
-            self.hass,
-            client,
-            user,
-            target,
-            list(entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES)),
-            current,
-            [] if moved else previous,
-        )
-        if isinstance(registration, str):
-            return registration
-        if self._clean_up is not None and self._clean_up[0].base_url == api_base:
-            self._clean_up = None  # the entry now owns what is registered there
-        if moved:
-            try:
-                await async_delete_remote(
-                    flow_client(self.hass, data[CONF_API_TOKEN], old_base), data
-                )
-            except GridxApiError as err:
-                LOGGER.warning(
-                    "Could not delete the registration at the previous API %s: %s",
-                    old_base,
-                    err,
-                )
-        updates: dict[str, Any] = {
-            CONF_API_TOKEN: token,
-            CONF_API_BASE: api_base,
-            CONF_USER_ID: user.id,
-            **registration.as_entry_data(),
-            CONF_WEBHOOK_URL: target.url,
-            CONF_PREVIOUS_URLS: [] if moved else previous,
-        }
-        if target.cloudhook_url is not None:
-            updates[CONF_CLOUDHOOK_URL] = target.cloudhook_url
-        return self.async_update_reload_and_abort(entry, data_updates=updates)

@@ -12,7 +12,7 @@ Reauth and reconfigure of portal entries live here too; `GridxConfigFlow`
 inherits these steps and hands portal entries to them.
 """
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Mapping
 from dataclasses import dataclass
 import time
 from typing import Any
@@ -21,7 +21,6 @@ from homeassistant.components.webhook import async_generate_id
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     SelectOptionDict,
@@ -45,7 +44,6 @@ from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.errors import (
     GridxInvalidCredentialsError,
     GridxMfaRequiredError,
-    GridxNotFoundError,
     GridxPermissionError,
     GridxPortalUnreachableError,
     GridxTooManyAttemptsError,
@@ -69,10 +67,10 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .flow_common import error_key, normalize_base_url
+from .flow_common import URL_SELECTOR, advanced_section, error_key, normalize_base_url
+from .push_mode import async_push_allowed
 from .registration import WebhookTarget, WebhookUrlError, async_resolve_webhook_url
 
-URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 EMAIL_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
 )
@@ -85,24 +83,37 @@ PORTAL_SELECTOR = SelectSelector(
         mode=SelectSelectorMode.DROPDOWN,
     )
 )
-STEP_PORTAL_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_PORTAL, default=DEFAULT_PORTAL): PORTAL_SELECTOR,
-        vol.Required(CONF_EMAIL): EMAIL_SELECTOR,
-        vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
-        vol.Required(CONF_ADVANCED): section(
-            vol.Schema(
-                {
-                    vol.Required(CONF_API_BASE, default=DEFAULT_BASE_URL): URL_SELECTOR,
-                    vol.Required(
-                        CONF_AUTH_BASE, default=DEFAULT_AUTH_BASE
-                    ): URL_SELECTOR,
-                }
-            ),
-            {"collapsed": True},
-        ),
-    }
-)
+
+
+def portal_schema(
+    errors: Mapping[str, str],
+    *,
+    email: str | None = None,
+    api_base: str = DEFAULT_BASE_URL,
+    auth_base: str = DEFAULT_AUTH_BASE,
+    reconfigure: bool = False,
+) -> vol.Schema:
+    """Return the portal step's schema (reconfigure: no portal choice)."""
+    fields: dict[Any, Any] = {}
+    if not reconfigure:
+        fields[vol.Required(CONF_PORTAL, default=DEFAULT_PORTAL)] = PORTAL_SELECTOR
+    fields[
+        vol.Required(CONF_EMAIL)
+        if email is None
+        else vol.Required(CONF_EMAIL, default=email)
+    ] = EMAIL_SELECTOR
+    fields[vol.Required(CONF_PASSWORD)] = PASSWORD_SELECTOR
+    fields[vol.Required(CONF_ADVANCED)] = advanced_section(
+        {
+            vol.Required(CONF_API_BASE, default=api_base): URL_SELECTOR,
+            vol.Required(CONF_AUTH_BASE, default=auth_base): URL_SELECTOR,
+        },
+        errors,
+    )
+    return vol.Schema(fields)
+
+
+STEP_PORTAL_SCHEMA = portal_schema({})
 STEP_REAUTH_PORTAL_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR})
 # When the portal throttled or locked a login: (portal, e-mail) -> the
 # monotonic time before which no flow asks the portal again.
@@ -133,24 +144,6 @@ class PortalLogin:
     user: GridxUser | None
     unique_id: str
     push: bool
-
-
-async def _async_push_allowed(client: GridxClient, user: GridxUser | None) -> bool:
-    """Try the Webhook Subscription API, then notification rules."""
-    if user is None:
-        # Both paths need the account (and user) id from GET /user.
-        return False
-    probes: tuple[Callable[[], Coroutine[Any, Any, object]], ...] = (
-        lambda: client.list_webhooks(user.account_id),
-        lambda: client.list_rules(user.account_id, user.id),
-    )
-    for probe in probes:
-        try:
-            await probe()
-        except GridxPermissionError, GridxNotFoundError:
-            continue
-        return True
-    return False
 
 
 async def async_portal_login(
@@ -185,7 +178,11 @@ async def async_portal_login(
         if not unique_id:
             LOGGER.error("The gridX portal login carries no user id")
             return "unknown"
-        push = await _async_push_allowed(client, user)
+        push = await async_push_allowed(
+            client,
+            None if user is None else user.account_id,
+            None if user is None else user.id,
+        )
     except GridxTooManyAttemptsError as err:
         holds[hold_key] = time.monotonic() + (
             err.retry_after or PASSWORD_GRANT_INTERVAL
@@ -194,6 +191,11 @@ async def async_portal_login(
     except Exception as err:  # noqa: BLE001 - every failure becomes a form error
         return portal_error_key(err)
     return PortalLogin(session, client, user, unique_id, push)
+
+
+def portal_title(login: PortalLogin, email: str) -> str:
+    """Return the entry title: the login's e-mail and the portal's name."""
+    return f"{email} ({login.session.portal.name})"
 
 
 def portal_entry_data(
@@ -251,7 +253,7 @@ class GridxPortalFlow(ConfigFlow):
         self._credentials = data
         self._api_base = data[CONF_API_BASE]
         self._user = login.user
-        self._title = f"gridX ({login.session.portal.name})"
+        self._title = portal_title(login, data[CONF_EMAIL])
         return await self.async_register_and_create()
 
     async def async_step_portal(
@@ -264,10 +266,10 @@ class GridxPortalFlow(ConfigFlow):
             api_base = normalize_base_url(advanced[CONF_API_BASE])
             auth_base = normalize_base_url(advanced[CONF_AUTH_BASE])
             if api_base is None:
-                errors["base"] = "invalid_api_base"
-            elif auth_base is None:
-                errors["base"] = "invalid_auth_base"
-            else:
+                errors[CONF_API_BASE] = "invalid_api_base"
+            if auth_base is None:
+                errors[CONF_AUTH_BASE] = "invalid_auth_base"
+            if api_base is not None and auth_base is not None:
                 user_input = {**user_input, CONF_EMAIL: user_input[CONF_EMAIL].strip()}
                 login = await async_portal_login(
                     self.hass,
@@ -290,7 +292,7 @@ class GridxPortalFlow(ConfigFlow):
                         errors["base"] = pushed
                     else:
                         return self.async_create_entry(
-                            title=f"gridX ({get_portal(user_input[CONF_PORTAL]).name})",
+                            title=portal_title(login, user_input[CONF_EMAIL]),
                             data={
                                 **data,
                                 CONF_WEBHOOK_ID: async_generate_id(),
@@ -301,7 +303,7 @@ class GridxPortalFlow(ConfigFlow):
         return self.async_show_form(
             step_id="portal",
             data_schema=self.add_suggested_values_to_schema(
-                STEP_PORTAL_SCHEMA, user_input
+                portal_schema(errors), user_input
             ),
             errors=errors,
             # The errors (invalid_api_base) name the default URL.
@@ -325,7 +327,7 @@ class GridxPortalFlow(ConfigFlow):
             if isinstance(result, str):
                 errors["base"] = result
             else:
-                return self.async_update_reload_and_abort(entry, data_updates=result)
+                return self.async_update_reload_and_abort(entry, data_updates=result[1])
         return self.async_show_form(
             step_id="reauth_portal",
             data_schema=STEP_REAUTH_PORTAL_SCHEMA,
@@ -336,52 +338,6 @@ class GridxPortalFlow(ConfigFlow):
             },
         )
 
-    async def async_step_reconfigure_portal(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Change the e-mail, password or the base URLs of a portal entry."""
-        entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            api_base = normalize_base_url(user_input[CONF_API_BASE])
-            auth_base = normalize_base_url(user_input[CONF_AUTH_BASE])
-            if api_base is None:
-                errors["base"] = "invalid_api_base"
-            elif auth_base is None:
-                errors["base"] = "invalid_auth_base"
-            else:
-                result = await self._async_relogin(
-                    entry,
-                    user_input[CONF_EMAIL].strip(),
-                    user_input[CONF_PASSWORD],
-                    api_base,
-                    auth_base,
-                )
-                if isinstance(result, str):
-                    errors["base"] = result
-                else:
-                    return self.async_update_reload_and_abort(
-                        entry, data_updates=result
-                    )
-        data = entry.data
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_EMAIL, default=data[CONF_EMAIL]): EMAIL_SELECTOR,
-                vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
-                vol.Required(CONF_API_BASE, default=data[CONF_API_BASE]): URL_SELECTOR,
-                vol.Required(
-                    CONF_AUTH_BASE, default=data[CONF_AUTH_BASE]
-                ): URL_SELECTOR,
-            }
-        )
-        return self.async_show_form(
-            step_id="reconfigure_portal",
-            data_schema=schema,
-            errors=errors,
-            # The errors (invalid_api_base) name the default URL.
-            description_placeholders={"default_api_base": DEFAULT_BASE_URL},
-        )
-
     async def _async_relogin(
         self,
         entry: ConfigEntry,
@@ -389,8 +345,8 @@ class GridxPortalFlow(ConfigFlow):
         password: str,
         api_base: str,
         auth_base: str,
-    ) -> dict[str, Any] | str:
-        """Log in for ``entry`` again: the new data, or an error key.
+    ) -> tuple[PortalLogin, dict[str, Any]] | str:
+        """Log in for ``entry`` again: the login and new data, or an error key.
 
         The account must be the entry's. The push mode is kept: an entry
         made poll-only stays so (add the integration with a token for push).
@@ -415,4 +371,4 @@ class GridxPortalFlow(ConfigFlow):
         data[CONF_POLL_ONLY] = entry.data.get(CONF_POLL_ONLY, False)
         if CONF_REFRESH_TOKEN not in data:
             data[CONF_REFRESH_TOKEN] = None
-        return data
+        return login, data

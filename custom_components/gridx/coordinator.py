@@ -1,6 +1,7 @@
 """The slow polling reconcile: gateways and appliances into the store.
 
-Every `POLL_INTERVAL` (and at setup) the coordinator reads ``GET /gateways``
+Every `POLL_INTERVAL` (every live cycle for a poll-only entry, see
+`push_mode`) and at setup the coordinator reads ``GET /gateways``
 and ``GET /gateways/{id}/appliances`` and hands the result to the store,
 stamped with the time the poll *started*. The store's staleness rule then
 decides per attribute: a push whose event ``time`` is after the poll's start
@@ -26,7 +27,8 @@ import homeassistant.util.dt as dt_util
 from .api.client import GridxClient
 from .api.errors import GridxApiError, GridxAuthError
 from .api.resources import Appliance, Gateway
-from .const import DOMAIN, LOGGER, POLL_INTERVAL, signal_state
+from .const import DOMAIN, LOGGER, signal_state
+from .push_mode import poll_interval
 from .store import GridxStore
 
 
@@ -59,7 +61,9 @@ class GridxDataUpdateCoordinator(DataUpdateCoordinator[GridxPollData]):
             LOGGER,
             config_entry=config_entry,
             name=DOMAIN,
-            update_interval=POLL_INTERVAL,
+            # Every live cycle for a poll-only entry (connectivity has no
+            # push then), else every 15 minutes.
+            update_interval=poll_interval(config_entry),
         )
         self.client = client
         self.store = store

@@ -49,7 +49,7 @@ TO_REDACT = {
     "user_name",
     "email",
     "unique_id",
-    # The title may be the account's name or e-mail.
+    # The entry title is the account's name or e-mail.
     "title",
 }
 

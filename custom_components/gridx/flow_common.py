@@ -41,6 +41,7 @@ from .const import (
     REGISTRATION_METHODS,
 )
 from .live_coordinator import MAX_LIVE_INTERVAL, MIN_LIVE_INTERVAL
+from .push_mode import async_push_allowed
 from .reconcile import RemoteRegistration, async_delete_remote, async_reconcile
 from .registration import WebhookTarget
 
@@ -55,28 +56,52 @@ LIVE_INTERVAL_SELECTOR = NumberSelector(
     )
 )
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-STEP_USER_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR,
-        vol.Required(CONF_ADVANCED): section(
-            vol.Schema(
-                {
-                    vol.Required(CONF_API_BASE, default=DEFAULT_BASE_URL): URL_SELECTOR,
-                    vol.Required(
-                        CONF_REGISTRATION_METHOD, default=METHOD_AUTOMATIC
-                    ): SelectSelector(
-                        SelectSelectorConfig(
-                            options=list(REGISTRATION_METHODS),
-                            translation_key=CONF_REGISTRATION_METHOD,
-                            mode=SelectSelectorMode.DROPDOWN,
-                        )
-                    ),
-                }
-            ),
-            {"collapsed": True},
-        ),
-    }
+METHOD_SELECTOR = SelectSelector(
+    SelectSelectorConfig(
+        options=list(REGISTRATION_METHODS),
+        translation_key=CONF_REGISTRATION_METHOD,
+        mode=SelectSelectorMode.DROPDOWN,
+    )
 )
+
+
+def advanced_section(fields: dict[Any, Any], errors: Mapping[str, str]) -> section:
+    """Return the "Advanced" section of ``fields``, open when one has an error.
+
+    An error of a field in it is keyed by that field (a field-level error),
+    and the section is shown expanded so the field and its error are seen.
+    """
+    return section(
+        vol.Schema(fields),
+        {"collapsed": not any(str(key) in errors for key in fields)},
+    )
+
+
+def token_schema(
+    errors: Mapping[str, str],
+    *,
+    api_base: str = DEFAULT_BASE_URL,
+    method: str = METHOD_AUTOMATIC,
+    reconfigure: bool = False,
+) -> vol.Schema:
+    """Return the token step's schema (reconfigure: the token is optional)."""
+    token = vol.Optional if reconfigure else vol.Required
+    return vol.Schema(
+        {
+            token(CONF_API_TOKEN): TOKEN_SELECTOR,
+            vol.Required(CONF_ADVANCED): advanced_section(
+                {
+                    vol.Required(CONF_API_BASE, default=api_base): URL_SELECTOR,
+                    vol.Required(
+                        CONF_REGISTRATION_METHOD, default=method
+                    ): METHOD_SELECTOR,
+                },
+                errors,
+            ),
+        }
+    )
+
+
 STEP_REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_API_TOKEN): TOKEN_SELECTOR})
 # Translation strings hold no URLs (hassfest rejects them): the flow passes
 # every URL it names as a placeholder.
@@ -86,6 +111,14 @@ PLACEHOLDERS = {
     "network_url": "/config/network",
     "cloud_url": "/config/cloud",
 }
+
+
+def account_title(user: GridxUser) -> str:
+    """Return an entry title that tells accounts apart: the name or e-mail."""
+    for title in (user.full_name, user.email):
+        if title and title.strip():
+            return title.strip()
+    return "gridX"
 
 
 def normalize_base_url(value: str) -> str | None:
@@ -154,6 +187,14 @@ async def async_register(
         )
     except Exception as err:  # noqa: BLE001 - every failure becomes a form error
         return error_key(err)
+
+
+async def async_may_push(client: GridxClient, user: GridxUser) -> bool:
+    """After a 403: True unless both push APIs refuse (or it is not known)."""
+    try:
+        return await async_push_allowed(client, user.account_id, user.id)
+    except GridxApiError:
+        return True  # not known: the form error stands
 
 
 def other_rules_user(data: Mapping[str, Any], user_id: str) -> bool:

@@ -6,6 +6,11 @@ when a config or options flow asks. Each pass holds the entry's registration
 lock, stops as soon as the entry unloads (or its API changed under it), and
 writes only the keys it owns. A failure never breaks setup: it is logged
 once and retried, a 401 starts a reauth. Secrets never reach a log line.
+
+When gridX refuses both the Subscription API and notification rules (403)
+the entry switches to poll-only (`push_mode`); a poll-only entry's pass (at
+setup and daily) first asks gridX whether push is allowed again, and
+registers and leaves poll-only when it is.
 """
 
 from collections.abc import Mapping
@@ -38,6 +43,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .push_mode import REFUSED, async_push_allowed, async_set_poll_only, is_poll_only
 from .reachability import DeliveryCheck
 from .reconcile import RegistrationStoppedError, RemoteRegistration, async_reconcile
 from .registration import (
@@ -63,7 +69,7 @@ _RUNNING: Final = (ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED)
 
 def _identity(data: Mapping[str, Any]) -> tuple[Any, ...]:
     """Return what a pass's result belongs to: the API, account and user."""
-    return (data.get(CONF_API_BASE), data[CONF_ACCOUNT_ID], data[CONF_USER_ID])
+    return (data.get(CONF_API_BASE), data.get(CONF_ACCOUNT_ID), data.get(CONF_USER_ID))
 
 
 class GridxRegistration:
@@ -184,6 +190,8 @@ class GridxRegistration:
 
     async def _async_pass(self) -> None:
         """Run one pass; the caller holds the lock."""
+        if is_poll_only(self.entry) and not await self._async_push_back():
+            return
         data = self.entry.data
         identity = _identity(data)
 
@@ -211,9 +219,9 @@ class GridxRegistration:
                 account_id=data[CONF_ACCOUNT_ID],
                 user_id=data[CONF_USER_ID],
                 url=target.url,
-                event_types=self.entry.options.get(
-                    CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES
-                ),
+                # A poll-only portal entry was made without event types.
+                event_types=self.entry.options.get(CONF_EVENT_TYPES)
+                or DEFAULT_EVENT_TYPES,
                 current=RemoteRegistration.from_entry_data(data),
                 previous_urls=previous,
                 checkpoint=checkpoint,
@@ -223,6 +231,8 @@ class GridxRegistration:
             self.entry.async_start_reauth(self.hass)
             return
         except GridxApiError as err:
+            if isinstance(err, REFUSED) and not await self._async_push_still_allowed():
+                return
             self._schedule_retry(err)
             return
         if self._failing:
@@ -252,6 +262,59 @@ class GridxRegistration:
                 target.url,
                 lambda: self._stopping,
             )
+
+    # -- push or poll-only ---------------------------------------------------------
+
+    async def _async_push_back(self) -> bool:
+        """Return True when gridX allows push to a poll-only entry again.
+
+        The entry then leaves poll-only and the pass registers. A portal
+        login that could not read ``GET /user`` asks for it first (both
+        push APIs need its ids).
+        """
+        data = self.entry.data
+        identity = _identity(data)
+        try:
+            if not data.get(CONF_ACCOUNT_ID):
+                try:
+                    user = await self.client.get_user()
+                except REFUSED:
+                    return False
+                self._checkpoint(identity)
+                async_write_registration(
+                    self.hass,
+                    self.entry,
+                    {CONF_ACCOUNT_ID: user.account_id, CONF_USER_ID: user.id},
+                )
+                data = self.entry.data
+            allowed = await async_push_allowed(
+                self.client, data[CONF_ACCOUNT_ID], data[CONF_USER_ID]
+            )
+        except GridxAuthError:
+            LOGGER.warning("gridX rejected the login; please re-authenticate")
+            self.entry.async_start_reauth(self.hass)
+            return False
+        except GridxApiError as err:
+            self._schedule_retry(err)
+            return False
+        if self._stopping:
+            return False
+        if allowed:
+            async_set_poll_only(self.hass, self.entry, False)
+        return allowed
+
+    async def _async_push_still_allowed(self) -> bool:
+        """After a refused registration: False (and poll-only) if both APIs refuse."""
+        data = self.entry.data
+        try:
+            allowed = await async_push_allowed(
+                self.client, data.get(CONF_ACCOUNT_ID), data.get(CONF_USER_ID)
+            )
+        except GridxApiError:
+            return True  # not known: retry the registration as for any failure
+        if not allowed and not self._stopping:
+            async_set_poll_only(self.hass, self.entry, True)
+        return allowed
 
     # -- the subscription secret ------------------------------------------------------
 

@@ -31,6 +31,7 @@ from .flow_common import LIVE_INTERVAL_SELECTOR, async_register
 from .live_coordinator import CONF_LIVE_INTERVAL, live_interval
 from .manager import async_check_later
 from .portal import entry_client
+from .push_mode import is_poll_only
 from .reconcile import RemoteRegistration
 from .registration import WebhookTarget, async_write_registration, registration_lock
 
@@ -102,7 +103,7 @@ class GridxOptionsFlow(OptionsFlowWithReload):
             else:
                 errors["base"] = error
         current = options_of(
-            list(entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES))
+            list(entry.options.get(CONF_EVENT_TYPES) or DEFAULT_EVENT_TYPES)
         )
         interval = int(live_interval(entry).total_seconds())
         schema = vol.Schema(
@@ -122,15 +123,16 @@ class GridxOptionsFlow(OptionsFlowWithReload):
     async def _async_update_remote(self, event_types: list[str]) -> str | None:
         """Diff the registration at gridX to ``event_types``; error key or None.
 
-        Without a registered URL (none was available yet) there is nothing
-        to update: the runtime manager registers once it has a URL. After a
+        Without a registered URL (none was available yet) or poll-only
+        there is nothing to update: the runtime manager registers once it has a URL. After a
         failure gridX is read back and brought back to the saved event types
         (it may have applied a change whose answer was lost), and the
         running manager looks again a minute later.
         """
         entry = self.config_entry
         async with registration_lock(self.hass, entry.entry_id):
-            if not (url := entry.data.get(CONF_WEBHOOK_URL)):
+            # Poll-only: the types are kept for when push comes back.
+            if is_poll_only(entry) or not (url := entry.data.get(CONF_WEBHOOK_URL)):
                 return None
             result = await self._async_register(url, event_types)
             if isinstance(result, str):

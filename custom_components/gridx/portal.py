@@ -1,11 +1,10 @@
-"""The portal login at runtime: an entry's token source and its push mode.
+"""The portal login at runtime: an entry's token source.
 
 A portal entry (``auth_type: portal``) keeps the portal, e-mail, password,
 Auth0 base and the current refresh token in its data; `token_source` builds
 the `PortalSession` of a setup, which writes every rotated refresh token back
-into the entry at once (the old one is never sent again). An entry whose
-account may neither use the Webhook Subscription API nor notification rules
-runs poll-only and carries the repair issue ``push_unavailable``.
+into the entry at once (the old one is never sent again). Whether an entry
+runs with push or poll-only is `push_mode`'s job.
 """
 
 from collections.abc import Callable, Mapping
@@ -19,7 +18,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_TOKEN, CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
@@ -31,11 +29,8 @@ from .const import (
     CONF_API_BASE,
     CONF_AUTH_BASE,
     CONF_AUTH_TYPE,
-    CONF_POLL_ONLY,
     CONF_PORTAL,
     CONF_REFRESH_TOKEN,
-    DOMAIN,
-    ISSUE_PUSH_UNAVAILABLE,
 )
 
 
@@ -145,33 +140,3 @@ def entry_client(hass: HomeAssistant, entry: ConfigEntry) -> GridxClient:
         async_get_clientsession(hass),
         base_url=entry.data.get(CONF_API_BASE, DEFAULT_BASE_URL),
     )
-
-
-def _issue_id(entry_id: str) -> str:
-    """Return the id of an entry's ``push_unavailable`` issue."""
-    return f"{ISSUE_PUSH_UNAVAILABLE}_{entry_id}"
-
-
-@callback
-def async_update_push_issue(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Raise or clear ``push_unavailable``; return True for a poll-only entry."""
-    if not entry.data.get(CONF_POLL_ONLY):
-        ir.async_delete_issue(hass, DOMAIN, _issue_id(entry.entry_id))
-        return False
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        _issue_id(entry.entry_id),
-        is_fixable=False,
-        is_persistent=False,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key=ISSUE_PUSH_UNAVAILABLE,
-        translation_placeholders={"title": entry.title},
-    )
-    return True
-
-
-@callback
-def async_remove_push_issue(hass: HomeAssistant, entry_id: str) -> None:
-    """Forget the issue of a removed entry."""
-    ir.async_delete_issue(hass, DOMAIN, _issue_id(entry_id))

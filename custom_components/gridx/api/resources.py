@@ -103,15 +103,17 @@ class GridxUser:
     id: str
     account_id: str
     email: str | None = None
+    full_name: str | None = None
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
-        """Build from the ``User`` schema: ``id``, ``accountID``, ``email``."""
+        """Build from the ``User`` schema: ``id``, ``accountID``, ``email``, ``fullName``."""
         obj = _mapping(data, "user")
         return cls(
             id=_required_str(obj, "user", "id"),
             account_id=_required_str(obj, "user", "accountID"),
             email=_optional_str(obj, "email"),
+            full_name=_optional_str(obj, "fullName"),
         )
 
 
