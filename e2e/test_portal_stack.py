@@ -2,13 +2,13 @@
 
 Add gridX through the config-flow REST API with the emulator's demo portal
 login (E.ON Home Manager, no webhook permissions), see the entry run
-poll-only with the repair issue ``push_unavailable`` and its gateway polled
-through the portal bearer; then the portal password changes (the emulator
+poll-only with the repair issue ``push_unavailable`` (as the Repairs
+dashboard lists it), its gateway polled through the portal bearer and live
+solar and grid power as numbers; then the portal password changes (the emulator
 restarts: its refresh tokens are gone, the old password is refused) and a
 reload leads to a reauth, which the new password completes.
 """
 
-import json
 from typing import Any
 
 import pytest
@@ -29,19 +29,32 @@ def stack_options() -> dict[str, Any]:
     return {"emulator_state": True}
 
 
-def _issues(stack: Stack) -> list[str]:
-    """Return the gridx issue ids Home Assistant stored (saved with a delay)."""
-    path = stack.workdir / "config" / ".storage" / "repairs.issue_registry"
-    if not path.exists():
-        return []
-    issues = json.loads(path.read_text())["data"]["issues"]
-    return [i["issue_id"] for i in issues if i["domain"] == "gridx"]
+def _issues(stack: Stack) -> dict[str, dict[str, Any]]:
+    """Return the gridx repair issues the Repairs dashboard lists, by id."""
+    issues = ws_command(stack, "repairs/list_issues")["issues"]
+    return {i["issue_id"]: i for i in issues if i["domain"] == "gridx"}
 
 
 def _flows(stack: Stack) -> list[dict[str, Any]]:
     """Return the gridx config flows in progress (a websocket command)."""
     flows: list[dict[str, Any]] = ws_command(stack, "config_entries/flow/progress")
     return [f for f in flows if f["handler"] == "gridx"]
+
+
+def _live_power(stack: Stack) -> dict[str, float]:
+    """Return the numeric live solar and grid power states (empty until both)."""
+    entities = stack.api(
+        "POST",
+        "/api/template",
+        {"template": "{{ integration_entities('gridx') | list | tojson }}"},
+    )
+    found: dict[str, float] = {}
+    for entity_id in entities:
+        if entity_id.endswith(("_solar_power", "_grid_power")):
+            state = stack.api("GET", f"/api/states/{entity_id}")["state"]
+            if state not in ("unknown", "unavailable"):
+                found[entity_id] = float(state)
+    return found if len(found) == 2 else {}
 
 
 def test_portal_story(stack: Stack) -> None:
@@ -71,7 +84,8 @@ def test_portal_story(stack: Stack) -> None:
         },
     )
     assert result["type"] == "create_entry", result
-    assert result["title"] == "gridX (E.ON Home Manager)"
+    # The title tells accounts apart: the login's e-mail and the portal.
+    assert result["title"] == f"{EMAIL} (E.ON Home Manager)"
     entry_id = result["result"]["entry_id"]
     entries = stack.api("GET", "/api/config/config_entries/entry?domain=gridx")
     assert [(e["entry_id"], e["state"]) for e in entries] == [(entry_id, "loaded")]
@@ -80,20 +94,28 @@ def test_portal_story(stack: Stack) -> None:
     # the gateway was polled with the portal login.
     user = stack.gridx("GET", "/user")
     assert stack.gridx("GET", f"/accounts/{user['accountID']}/webhooks") == []
-    wait_for(
-        lambda: f"push_unavailable_{entry_id}" in _issues(stack),
+    issue = wait_for(
+        lambda: _issues(stack).get(f"push_unavailable_{entry_id}"),
         timeout=60,
         what="the push_unavailable repair issue",
     )
+    assert issue["translation_key"] == "push_unavailable", issue
+    assert issue["severity"] == "warning", issue
     entities = stack.api(
         "POST",
         "/api/template",
         {"template": "{{ integration_entities('gridx') | list | tojson }}"},
     )
     assert any(e.startswith("binary_sensor.") for e in entities), entities
+    # Live values come without push: solar and grid power, as numbers.
+    power = wait_for(
+        lambda: _live_power(stack), timeout=60, what="live solar and grid power"
+    )
+    assert all(value >= 0 for key, value in power.items() if "solar" in key), power
 
     # The password changes at the portal: the emulator forgets its refresh
-    # tokens and refuses the old password. A reload must end in reauth.
+    # tokens (the stored one is revoked) and refuses the old password. A
+    # reload must end in reauth (one password grant, refused).
     stack.restart_emulator(portal_password=NEW_PASSWORD)
     stack.api("POST", f"/api/config/config_entries/entry/{entry_id}/reload")
     [reauth] = wait_for(
