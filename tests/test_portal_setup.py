@@ -4,6 +4,7 @@ from datetime import timedelta
 import logging
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
@@ -14,12 +15,14 @@ from homeassistant.const import CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.gridx.const import (
+    CONF_ACCOUNT_ID,
     CONF_ADVANCED,
     CONF_API_BASE,
     CONF_AUTH_BASE,
@@ -28,12 +31,13 @@ from custom_components.gridx.const import (
     CONF_POLL_ONLY,
     CONF_REFRESH_TOKEN,
     CONF_SUBSCRIPTION_ID,
+    CONF_USER_ID,
     DEFAULT_EVENT_TYPES,
     DOMAIN,
     ISSUE_PUSH_UNAVAILABLE,
 )
 from gridx_emulator import ALL_POLICIES, DemoIds, GridxEmulator
-from gridx_emulator.auth0 import PortalUser
+from gridx_emulator.auth0 import PortalUser, portal_policies
 
 from .gridx_state import FakePoll
 from .test_config_flow import (
@@ -431,3 +435,35 @@ async def test_reconfigure_push_portal_entry_with_cloudhook(
     [subscription] = second_emulator.state.subscriptions.values()
     assert subscription.target_url == CLOUDHOOK_URL
     assert entry.data[CONF_CLOUDHOOK_URL] == CLOUDHOOK_URL
+
+
+@pytest.mark.usefixtures("poll", "ha_client")
+async def test_push_back_for_login_without_read_user(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A login that could not read /user asks for it at each check."""
+    user = emulator.auth0.add_user(
+        EMAIL,
+        PASSWORD,
+        user_id=demo_ids.user_id,
+        policies=portal_policies(read_user=False),
+    )
+    entry = await create_portal_entry(hass, emulator)
+    assert entry.data[CONF_POLL_ONLY] is True
+    assert CONF_ACCOUNT_ID not in entry.data
+
+    # The account gets every policy: the daily check reads the ids and registers.
+    user.policies = set(ALL_POLICIES)
+    freezer.tick(timedelta(days=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert entry.data[CONF_ACCOUNT_ID] == demo_ids.account_id
+    assert entry.data[CONF_USER_ID] == demo_ids.user_id
+    assert entry.data[CONF_POLL_ONLY] is False
+    [subscription] = emulator.state.subscriptions.values()
+    assert entry.data[CONF_SUBSCRIPTION_ID] == subscription.id
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is None

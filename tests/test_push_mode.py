@@ -361,3 +361,41 @@ def test_account_title() -> None:
     assert GridxUser.from_dict(
         {"id": "u", "accountID": "a", "email": "x@example.invalid", "fullName": "Ada"}
     ) == GridxUser("u", "a", "x@example.invalid", "Ada")
+
+
+@pytest.mark.usefixtures("poll", "ha_client")
+async def test_daily_check_failures(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A failed check retries; a refused token starts reauth; both stay poll-only."""
+    entry = await async_create_entry(hass, emulator, event_types=FEW_TYPES)
+    registration = entry.runtime_data.registration
+    assert registration is not None
+
+    # Push refused, but the check of the other API fails: not known, retried.
+    revoke_push(emulator, demo_ids)
+    emulator.faults.add("list_webhooks", count=1)
+    emulator.faults.add("list_webhooks", status=503)
+    await next_day(hass, freezer)
+    assert entry.data.get(CONF_POLL_ONLY) is None
+    assert registration.retry_scheduled
+
+    # Then both refused: poll-only.
+    await next_day(hass, freezer)
+    assert entry.data[CONF_POLL_ONLY] is True
+
+    # The poll-only check fails (503): retried later, still poll-only.
+    emulator.faults.add("list_webhooks", status=503)
+    await next_day(hass, freezer)
+    assert registration.retry_scheduled
+    assert entry.data[CONF_POLL_ONLY] is True
+
+    # gridX refuses the token itself: reauth.
+    emulator.faults.add("list_webhooks", status=401, count=3)
+    await next_day(hass, freezer)
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    assert entry.data[CONF_POLL_ONLY] is True
