@@ -177,7 +177,6 @@ class GridxReconfigureFlow(GridxPortalFlow):
             current,
             previous,
         )
-        self._user = user
         updates: dict[str, Any] = {
             CONF_API_TOKEN: token,
             CONF_API_BASE: api_base,
