@@ -3,6 +3,7 @@
 from datetime import timedelta
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import (
@@ -13,6 +14,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -74,6 +76,26 @@ def grant_types(emulator: GridxEmulator) -> list[str]:
         "password" if g["grant_type"].endswith("password-realm") else g["grant_type"]
         for g in emulator.auth0.grants
     ]
+
+
+async def create_push_portal_entry(
+    hass: HomeAssistant, emulator: GridxEmulator, event_types: list[str]
+) -> ConfigEntry:
+    """Set up a portal entry with push registered for ``event_types``.
+
+    Setup subscribes to every event type (the options untick some);
+    ``event_types`` stands in for that choice.
+    """
+    with patch(
+        "custom_components.gridx.config_flow.DEFAULT_EVENT_TYPES", tuple(event_types)
+    ):
+        result = await start_portal(hass)
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], portal_input(emulator)
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].options == {CONF_EVENT_TYPES: event_types}
+    return result["result"]
 
 
 def issue_id(entry: ConfigEntry) -> str:
@@ -248,14 +270,7 @@ async def test_reconfigure_push_portal_entry_moves_registration(
         emu.auth0.add_user(
             EMAIL, PASSWORD, user_id=demo_ids.user_id, policies=ALL_POLICIES
         )
-    result = await start_portal(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], portal_input(emulator)
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: ["gateway/online"]}
-    )
-    entry = result["result"]
+    entry = await create_push_portal_entry(hass, emulator, ["gateway/online"])
     await hass.async_block_till_done()
     assert len(emulator.state.subscriptions) == 1
 
@@ -302,14 +317,7 @@ async def test_reconfigure_portal_entry_to_api_without_push(
         EMAIL, PASSWORD, user_id=demo_ids.user_id, policies=ALL_POLICIES
     )
     second_emulator.auth0.add_user(EMAIL, PASSWORD, user_id=demo_ids.user_id)
-    result = await start_portal(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], portal_input(emulator)
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: ["gateway/online"]}
-    )
-    entry = result["result"]
+    entry = await create_push_portal_entry(hass, emulator, ["gateway/online"])
     await hass.async_block_till_done()
     # The old API fails the clean-up: logged, the move still happens.
     emulator.faults.add("list_webhooks", status=503)
@@ -413,14 +421,7 @@ async def test_reconfigure_push_portal_entry_with_cloudhook(
             EMAIL, PASSWORD, user_id=demo_ids.user_id, policies=ALL_POLICIES
         )
     second_emulator.faults.add("ping_webhook", status=404, count=100)
-    result = await start_portal(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], portal_input(emulator)
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: ["gateway/online"]}
-    )
-    entry = result["result"]
+    entry = await create_push_portal_entry(hass, emulator, ["gateway/online"])
     await hass.async_block_till_done()
 
     result = await hass.config_entries.flow.async_init(

@@ -35,6 +35,7 @@ from custom_components.gridx.const import (
 from custom_components.gridx.flow_common import account_title
 from custom_components.gridx.live_coordinator import CONF_LIVE_INTERVAL
 from custom_components.gridx.manager import CHECK_INTERVAL
+from custom_components.gridx.options_flow import options_of
 from gridx_emulator import DemoIds, GridxEmulator
 from gridx_emulator.auth0 import portal_policies
 
@@ -111,9 +112,6 @@ async def test_token_flow_without_push_creates_poll_only_entry(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator)
     )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
-    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "demo@example.invalid"
     entry: ConfigEntry = result["result"]
@@ -121,8 +119,8 @@ async def test_token_flow_without_push_creates_poll_only_entry(
 
     assert entry.data[CONF_POLL_ONLY] is True
     assert CONF_WEBHOOK_URL not in entry.data
-    # The chosen types wait for the day push is allowed.
-    assert entry.options == {CONF_EVENT_TYPES: FEW_TYPES}
+    # Every type (setup's choice) waits for the day push is allowed.
+    assert entry.options == {CONF_EVENT_TYPES: list(DEFAULT_EVENT_TYPES)}
     assert entry.state is ConfigEntryState.LOADED
     issue = push_issue(issue_registry, entry)
     assert issue is not None
@@ -172,7 +170,7 @@ async def test_runtime_switch_to_poll_only_and_back(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_EVENT_TYPES: ["gateway/online"], CONF_LIVE_INTERVAL: 90},
+        {CONF_EVENT_TYPES: options_of(["gateway/online"]), CONF_LIVE_INTERVAL: 90},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -338,16 +336,15 @@ async def test_token_flow_unknown_push_keeps_the_form_error(
     """Whether push is allowed cannot be told (503): the 403 stays an error."""
     revoke_push(emulator, demo_ids)
     result = await start_token_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(emulator)
-    )
     # The registration's read of the rules is refused; the probe's fails.
     emulator.faults.add("list_rules", count=1)
     emulator.faults.add("list_rules", status=503)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_EVENT_TYPES: FEW_TYPES}
+        result["flow_id"], user_input(emulator)
     )
+    # The token step registers: its form shows the error.
     assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "token"
     assert result["errors"] == {"base": "missing_permissions"}
 
 
