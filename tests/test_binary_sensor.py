@@ -2,7 +2,7 @@
 
 from collections.abc import Generator
 from http import HTTPStatus
-from unittest.mock import patch
+from unittest.mock import AsyncMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, Platform
@@ -15,6 +15,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.gridx.api.client import GridxClient
+from custom_components.gridx.api.errors import GridxPermissionError
 from custom_components.gridx.const import CONF_POLL_ONLY
 
 from .conftest import PostWebhook, load_event
@@ -201,8 +203,15 @@ async def test_power_limitation_of_poll_only_entries(
         data={**mock_config_entry.data, CONF_POLL_ONLY: True},
     )
     entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    # A poll-only entry asks gridX at setup whether push is allowed: still not.
+    refused = AsyncMock(side_effect=GridxPermissionError(403, "Forbidden"))
+    with (
+        patch.object(GridxClient, "list_webhooks", refused),
+        patch.object(GridxClient, "list_rules", refused),
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    assert entry.data[CONF_POLL_ONLY] is True
     assert state_of(hass, BS, f"{GATEWAY_ID}_gateway_connection").state == STATE_ON
     assert not _exists(hass, f"{GATEWAY_ID}_power_limitation")
 
