@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.gridx.api.client import GridxClient
+from custom_components.gridx.api.errors import GridxPermissionError
 from custom_components.gridx.api.live import (
     HistoricalSeries,
     LiveMeasurement,
@@ -163,6 +164,20 @@ def patch_poll(poll: FakePoll | None = None) -> Generator[FakePoll]:
         ),
     ):
         yield poll
+
+
+@contextmanager
+def patch_push_refused() -> Generator[None]:
+    """Answer 403 to both push probes (webhooks, rules) of a poll-only entry.
+
+    A poll-only entry asks gridX at setup (and daily) whether push is allowed.
+    """
+    refused = AsyncMock(side_effect=GridxPermissionError(403, "Forbidden"))
+    with (
+        patch.object(GridxClient, "list_webhooks", refused),
+        patch.object(GridxClient, "list_rules", refused),
+    ):
+        yield
 
 
 def demo_gateway(connection_status: str = "AVAILABLE") -> Gateway:

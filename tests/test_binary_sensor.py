@@ -2,7 +2,7 @@
 
 from collections.abc import Generator
 from http import HTTPStatus
-from unittest.mock import AsyncMock, patch
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON, Platform
@@ -15,8 +15,6 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.gridx.api.client import GridxClient
-from custom_components.gridx.api.errors import GridxPermissionError
 from custom_components.gridx.const import CONF_POLL_ONLY
 
 from .conftest import PostWebhook, load_event
@@ -32,6 +30,7 @@ from .gridx_state import (
     event,
     gateway_data,
     patch_poll,
+    patch_push_refused,
     state_of,
 )
 
@@ -204,11 +203,7 @@ async def test_power_limitation_of_poll_only_entries(
     )
     entry.add_to_hass(hass)
     # A poll-only entry asks gridX at setup whether push is allowed: still not.
-    refused = AsyncMock(side_effect=GridxPermissionError(403, "Forbidden"))
-    with (
-        patch.object(GridxClient, "list_webhooks", refused),
-        patch.object(GridxClient, "list_rules", refused),
-    ):
+    with patch_push_refused():
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
     assert entry.data[CONF_POLL_ONLY] is True

@@ -15,7 +15,7 @@ from custom_components.gridx import async_remove_config_entry_device
 from custom_components.gridx.const import CONF_POLL_ONLY, DOMAIN
 
 from .conftest import ACCOUNT_ID, PostWebhook, load_event
-from .gridx_state import FakePoll, patch_poll
+from .gridx_state import FakePoll, patch_poll, patch_push_refused
 from .ha_compat import devices_with_identifier, mock_restore_cache
 
 ENTITY = "sensor.gridx_last_event"
@@ -170,8 +170,11 @@ async def test_poll_only_entry_has_no_last_event(
     hass.config_entries.async_update_entry(
         mock_config_entry, data={**mock_config_entry.data, CONF_POLL_ONLY: True}
     )
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    # It asks gridX at setup whether push is allowed: still not.
+    with patch_push_refused():
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert mock_config_entry.data[CONF_POLL_ONLY] is True
     assert hass.states.get(ENTITY) is None
 
 
