@@ -437,8 +437,8 @@ async def test_item21_user_invalid_api_base(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(emulator, api_base=api_base)
     )
-    # A field-level error; its section is shown open, so the field is seen.
-    assert result["errors"] == {CONF_API_BASE: "invalid_api_base"}
+    # An error of the section, shown above it; the section is open.
+    assert result["errors"] == {CONF_ADVANCED: "invalid_api_base"}
     assert advanced_collapsed(result) is False
 
     result = await hass.config_entries.flow.async_configure(
@@ -768,12 +768,12 @@ async def test_item21_reconfigure_errors_recover(
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_ADVANCED: {CONF_API_BASE: "nope"}}
     )
-    assert result["errors"] == {CONF_API_BASE: "invalid_api_base"}
+    assert result["errors"] == {CONF_ADVANCED: "invalid_api_base"}
     # Item 21: an out-of-range port is a form error, not a ValueError.
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_ADVANCED: {CONF_API_BASE: "http://localhost:99999"}}
     )
-    assert result["errors"] == {CONF_API_BASE: "invalid_api_base"}
+    assert result["errors"] == {CONF_ADVANCED: "invalid_api_base"}
 
     result = await hass.config_entries.flow.async_configure(
         flow_id,

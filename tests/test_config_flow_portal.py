@@ -348,8 +348,9 @@ async def test_portal_errors_recover(
         result["flow_id"], portal_input(emulator, **changes)
     )
     assert result["type"] is FlowResultType.FORM
-    # A bad URL is an error of its field (in the open "Advanced" section).
-    field = {"invalid_api_base": CONF_API_BASE, "invalid_auth_base": CONF_AUTH_BASE}
+    # A bad URL is an error of the "Advanced" section, which stays open (the
+    # frontend shows no error of a field inside a section).
+    field = {"invalid_api_base": CONF_ADVANCED, "invalid_auth_base": CONF_ADVANCED}
     assert result["errors"] == {field.get(error, "base"): error}
     assert advanced_collapsed(result) is (error not in field)
 
@@ -502,15 +503,12 @@ async def test_portal_reconfigure(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], reconfigure()
     )
-    assert result["errors"] == {CONF_AUTH_BASE: "invalid_auth_base"}
+    assert result["errors"] == {CONF_ADVANCED: "invalid_auth_base"}
     assert advanced_collapsed(result) is False
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], reconfigure(api_base="nope")
     )
-    assert result["errors"] == {
-        CONF_API_BASE: "invalid_api_base",
-        CONF_AUTH_BASE: "invalid_auth_base",
-    }
+    assert result["errors"] == {CONF_ADVANCED: "invalid_api_base"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], reconfigure("wrong", auth_base=emulator.base_url)
     )

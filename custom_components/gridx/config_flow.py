@@ -129,7 +129,8 @@ class GridxConfigFlow(GridxReconfigureFlow, domain=DOMAIN):
             token = user_input[CONF_API_TOKEN].strip()
             api_base = normalize_base_url(advanced[CONF_API_BASE])
             if api_base is None:
-                errors[CONF_API_BASE] = "invalid_api_base"
+                # On the section: the frontend shows no error of a field inside one.
+                errors[CONF_ADVANCED] = "invalid_api_base"
             else:
                 result = await async_get_user(self.hass, token, api_base)
                 if isinstance(result, str):

@@ -84,7 +84,8 @@ class GridxReconfigureFlow(GridxPortalFlow):
             ]
             api_base = normalize_base_url(advanced[CONF_API_BASE])
             if api_base is None:
-                errors[CONF_API_BASE] = "invalid_api_base"
+                # On the section: the frontend shows no error of a field inside one.
+                errors[CONF_ADVANCED] = "invalid_api_base"
             else:
                 result = await self._async_reconfigure(
                     entry, token, api_base, advanced[CONF_REGISTRATION_METHOD]
@@ -264,9 +265,10 @@ class GridxReconfigureFlow(GridxPortalFlow):
             api_base = normalize_base_url(advanced[CONF_API_BASE])
             auth_base = normalize_base_url(advanced[CONF_AUTH_BASE])
             if api_base is None:
-                errors[CONF_API_BASE] = "invalid_api_base"
-            if auth_base is None:
-                errors[CONF_AUTH_BASE] = "invalid_auth_base"
+                # On the section: the frontend shows no error of a field inside one.
+                errors[CONF_ADVANCED] = "invalid_api_base"
+            elif auth_base is None:
+                errors[CONF_ADVANCED] = "invalid_auth_base"
             if api_base is not None and auth_base is not None:
                 result = await self._async_relogin(
                     entry,

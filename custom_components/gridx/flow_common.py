@@ -66,14 +66,17 @@ METHOD_SELECTOR = SelectSelector(
 
 
 def advanced_section(fields: dict[Any, Any], errors: Mapping[str, str]) -> section:
-    """Return the "Advanced" section of ``fields``, open when one has an error.
+    """Return the "Advanced" section of ``fields``, open when it has an error.
 
-    An error of a field in it is keyed by that field (a field-level error),
-    and the section is shown expanded so the field and its error are seen.
+    An invalid URL in it is keyed by the section (``advanced``): Home
+    Assistant's frontend shows the error of a section above it, but none of
+    a field inside one. The section is then shown expanded, so the field is
+    seen next to its error.
     """
+    keys = {CONF_ADVANCED, *(str(key) for key in fields)}
     return section(
         vol.Schema(fields),
-        {"collapsed": not any(str(key) in errors for key in fields)},
+        {"collapsed": not any(key in errors for key in keys)},
     )
 
 
