@@ -67,7 +67,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .flow_common import URL_SELECTOR, advanced_section, error_key, normalize_base_url
+from .flow_common import URL_SELECTOR, advanced_section, error_key, portal_bases
 from .push_mode import async_push_allowed
 from .registration import WebhookTarget, WebhookUrlError, async_resolve_webhook_url
 
@@ -262,15 +262,9 @@ class GridxPortalFlow(ConfigFlow):
         """Ask for the portal, e-mail and password (and, folded, the bases)."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            advanced = user_input[CONF_ADVANCED]
-            api_base = normalize_base_url(advanced[CONF_API_BASE])
-            auth_base = normalize_base_url(advanced[CONF_AUTH_BASE])
-            if api_base is None:
-                # On the section: the frontend shows no error of a field inside one.
-                errors[CONF_ADVANCED] = "invalid_api_base"
-            elif auth_base is None:
-                errors[CONF_ADVANCED] = "invalid_auth_base"
-            if api_base is not None and auth_base is not None:
+            bases = portal_bases(user_input[CONF_ADVANCED], errors)
+            if bases is not None:
+                api_base, auth_base = bases
                 user_input = {**user_input, CONF_EMAIL: user_input[CONF_EMAIL].strip()}
                 login = await async_portal_login(
                     self.hass,

@@ -49,6 +49,7 @@ from .flow_common import (
     flow_client,
     normalize_base_url,
     other_rules_user,
+    portal_bases,
     token_schema,
 )
 from .portal import entry_client, is_portal_entry
@@ -261,15 +262,9 @@ class GridxReconfigureFlow(GridxPortalFlow):
         data = entry.data
         errors: dict[str, str] = {}
         if user_input is not None:
-            advanced = user_input[CONF_ADVANCED]
-            api_base = normalize_base_url(advanced[CONF_API_BASE])
-            auth_base = normalize_base_url(advanced[CONF_AUTH_BASE])
-            if api_base is None:
-                # On the section: the frontend shows no error of a field inside one.
-                errors[CONF_ADVANCED] = "invalid_api_base"
-            elif auth_base is None:
-                errors[CONF_ADVANCED] = "invalid_auth_base"
-            if api_base is not None and auth_base is not None:
+            bases = portal_bases(user_input[CONF_ADVANCED], errors)
+            if bases is not None:
+                api_base, auth_base = bases
                 result = await self._async_relogin(
                     entry,
                     user_input[CONF_EMAIL].strip(),

@@ -33,6 +33,7 @@ from .api.resources import GridxUser
 from .const import (
     CONF_ADVANCED,
     CONF_API_BASE,
+    CONF_AUTH_BASE,
     CONF_REGISTRATION_METHOD,
     CONF_USER_ID,
     LOGGER,
@@ -137,6 +138,25 @@ def normalize_base_url(value: str) -> str | None:
         return str(url).rstrip("/")
     except ValueError:
         return None
+
+
+def portal_bases(
+    advanced: Mapping[str, Any], errors: dict[str, str]
+) -> tuple[str, str] | None:
+    """Return the portal's API and sign-in bases, or None with an error set.
+
+    The error is keyed by the section: the frontend shows no error of a
+    field inside one.
+    """
+    api_base = normalize_base_url(advanced[CONF_API_BASE])
+    auth_base = normalize_base_url(advanced[CONF_AUTH_BASE])
+    if api_base is None:
+        errors[CONF_ADVANCED] = "invalid_api_base"
+    elif auth_base is None:
+        errors[CONF_ADVANCED] = "invalid_auth_base"
+    else:
+        return api_base, auth_base
+    return None
 
 
 def error_key(err: Exception) -> str:
