@@ -27,7 +27,7 @@ import homeassistant.util.dt as dt_util
 
 from . import resources
 from .api.models import GridxEvent
-from .apply import GRID_SIGNAL_TYPES, EventApplier, event_system_id, legacy_station_id
+from .apply import EventApplier, event_system_id
 from .bus import async_fire_gridx_event
 from .catalogue import Catalogue, StoreStats
 from .const import LOGGER, ResourceKind, signal_event
@@ -126,8 +126,7 @@ class EventPipeline:
             raise
         finally:
             self.catalogue.in_push = False
-        self.saver.async_schedule()
-        self.dispatcher.async_notify(self.catalogue.take_changes())
+        self.async_notify()
         if verdict is Verdict.REPLAY:
             self.stats.replays += 1
             LOGGER.debug(
@@ -150,17 +149,29 @@ class EventPipeline:
             device_id=event_device_id(self.catalogue, event) or device_before,
         )
 
+    @callback
+    def async_notify(self) -> None:
+        """Schedule the save, then tell the listeners of what changed, if anything.
+
+        Saved even without a visible change: a poll renews the times.
+        """
+        self.saver.async_schedule()
+        changes = self.catalogue.take_changes()
+        if changes:
+            self.dispatcher.async_notify(changes)
+
     def _route_to_event_entities(self, event: GridxEvent) -> None:
-        """Hand the event to the event entities of its EV and its gateway."""
-        ev_id = legacy_station_id(event) or event.asset_id
-        if ev_id is not None:
-            self.dispatcher.async_send_event((ResourceKind.EV, ev_id), event)
-        gateway_id = event.gateway_id
-        if event.event_type in GRID_SIGNAL_TYPES:
-            gateway = self.catalogue.gateway_for_system(event_system_id(event))
-            gateway_id = None if gateway is None else gateway.id
-        if gateway_id is not None:
-            self.dispatcher.async_send_event((ResourceKind.GATEWAY, gateway_id), event)
+        """Hand the event to the event entities of its EV and its gateway.
+
+        Only the types of `event.EV_EVENT_TYPES` (keyed by ``assetID``) and
+        `event.GATEWAY_EVENT_TYPES` (keyed by ``gatewayID``) have listeners.
+        """
+        if event.asset_id is not None:
+            self.dispatcher.async_send_event((ResourceKind.EV, event.asset_id), event)
+        if event.gateway_id is not None:
+            self.dispatcher.async_send_event(
+                (ResourceKind.GATEWAY, event.gateway_id), event
+            )
 
 
 __all__ = ["EventPipeline", "event_device_id"]

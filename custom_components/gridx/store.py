@@ -189,14 +189,6 @@ class GridxStore:
         """Call ``cb(kind, old_id, new_id)`` when a re-paired appliance moves."""
         return self.dispatcher.any_moved.async_listen(None, cb)
 
-    @callback
-    def _notify(self) -> None:
-        # Saved even without a visible change: a poll renews the times.
-        self.saver.async_schedule()
-        changes = self.catalogue.take_changes()
-        if changes:
-            self.dispatcher.async_notify(changes)
-
     # -- the polling door ----------------------------------------------------
 
     @callback
@@ -213,7 +205,7 @@ class GridxStore:
         create event announced. A push newer than ``polled_at`` wins.
         """
         self.applier.apply_poll(gateways, appliances, polled_at)
-        self._notify()
+        self.pipeline.async_notify()
 
     # -- restore -------------------------------------------------------------
 
@@ -231,7 +223,7 @@ class GridxStore:
             return False
         time = not_future(stamped.time, dt_util.utcnow())
         applied = self.catalogue.set(resource, key, stamped.value, time, stamped.source)
-        self._notify()
+        self.pipeline.async_notify()
         return applied
 
     # -- removal -------------------------------------------------------------
@@ -252,7 +244,7 @@ class GridxStore:
             return False
         for resource in resources:
             self.catalogue.remove(resource.kind, resource.id)
-        self._notify()
+        self.pipeline.async_notify()
         return True
 
 
