@@ -14,8 +14,8 @@ a state write and a database row, and "a minute ago" is all the proof a
 user needs (diagnostics keep the exact time). It is restored across
 restarts (`RestoreSensor`); a poll-only entry, which gets no deliveries, has
 none. Like every gridX entity it is created with its first value: at setup
-when it existed before (restored) or a delivery was counted, else with the
-first delivery, so it never shows "Unknown" for ever.
+when it existed before (restored), else with the first delivery, so it
+never shows "Unknown" for ever.
 """
 
 from datetime import datetime, timedelta
@@ -27,7 +27,7 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -82,21 +82,30 @@ def async_setup_last_event(
     registered = er.async_get(hass).async_get_entity_id(
         SENSOR_DOMAIN, DOMAIN, last_event_unique_id(entry)
     )
-    if registered is not None or entry.runtime_data.store.stats.last_event_at:
+    # No delivery can have been counted yet: the entry's store is new and
+    # delivery starts after the platforms (__init__.async_setup_entry).
+    if registered is not None:
         async_add_entities([GridxLastEventSensor(entry)])
         return
-    added = False
+    unsubscribe: CALLBACK_TYPE | None = None
+
+    @callback
+    def _async_stop() -> None:
+        nonlocal unsubscribe
+        if unsubscribe is not None:
+            unsubscribe()
+            unsubscribe = None
 
     @callback
     def _async_first(event: GridxEvent) -> None:
-        nonlocal added
-        if not added:
-            added = True
-            async_add_entities([GridxLastEventSensor(entry)])
+        # The sensor follows the deliveries itself from now on.
+        _async_stop()
+        async_add_entities([GridxLastEventSensor(entry)])
 
-    entry.async_on_unload(
-        async_dispatcher_connect(hass, signal_event(entry.entry_id), _async_first)
+    unsubscribe = async_dispatcher_connect(
+        hass, signal_event(entry.entry_id), _async_first
     )
+    entry.async_on_unload(_async_stop)
 
 
 class GridxLastEventSensor(RestoreSensor):
@@ -122,8 +131,8 @@ class GridxLastEventSensor(RestoreSensor):
         last = await self.async_get_last_sensor_data()
         if last is not None and isinstance(last.native_value, datetime):
             self._attr_native_value = last.native_value
-        # A delivery processed before the platform was added (none today:
-        # delivery starts after the platforms) would be newer.
+        # A delivery counted before the sensor was added (the one that
+        # created it) is its first value, newer than any restored one.
         received = self._entry.runtime_data.store.stats.last_event_at
         if received is not None and (
             self._attr_native_value is None or received > self._attr_native_value
