@@ -18,7 +18,11 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
+from homeassistant.helpers.restore_state import (
+    ExtraStoredData,
+    RestoreEntity,
+    StoredState,
+)
 
 from .compat import set_via_device
 from .const import ResourceKind, signal_state
@@ -272,11 +276,15 @@ class GridxStateEntity(GridxEntity, RestoreEntity):
             self.async_write_ha_state()
 
 
-def _restorable_unique_ids(entry: GridxConfigEntry) -> set[str]:
-    """Return the unique ids of the entry's entities with a restorable value.
+def stored_unique_ids(
+    entry: GridxConfigEntry,
+    keep: Callable[[StoredState], bool],
+    domain: str | None = None,
+) -> set[str]:
+    """Return the unique ids of the entry's entities whose restore data ``keep``s.
 
-    An entity an earlier version created keeps its value in its restore
-    data (`GridxRestoreData`), which it hands to the store once added.
+    Only entities of ``domain``, when given. Read at platform setup, before
+    any entity of the platform is added.
     """
     hass = entry.runtime_data.store.hass
     last_states = restore_state.async_get(hass).last_states
@@ -285,10 +293,22 @@ def _restorable_unique_ids(entry: GridxConfigEntry) -> set[str]:
         for entity in er.async_entries_for_config_entry(
             er.async_get(hass), entry.entry_id
         )
-        if (stored := last_states.get(entity.entity_id)) is not None
-        and stored.extra_data is not None
-        and stored.extra_data.as_dict().get("stamped") is not None
+        if (domain is None or entity.domain == domain)
+        and (stored := last_states.get(entity.entity_id)) is not None
+        and keep(stored)
     }
+
+
+def _has_stamped_value(stored: StoredState) -> bool:
+    """Return True for restore data with a value (`GridxRestoreData`).
+
+    An entity an earlier version created keeps its value there, which it
+    hands to the store once added.
+    """
+    return (
+        stored.extra_data is not None
+        and stored.extra_data.as_dict().get("stamped") is not None
+    )
 
 
 @callback
@@ -308,7 +328,7 @@ def async_add_dynamic_entities[D: GridxEntityDescription](
     """
     store = entry.runtime_data.store
     dispatcher = store.dispatcher
-    restorable = _restorable_unique_ids(entry)
+    restorable = stored_unique_ids(entry, _has_stamped_value)
     by_kind: dict[ResourceKind, list[D]] = {}
     for description in descriptions:
         by_kind.setdefault(description.kind, []).append(description)
@@ -371,4 +391,5 @@ __all__ = [
     "GridxStateEntity",
     "async_add_dynamic_entities",
     "resource_device_info",
+    "stored_unique_ids",
 ]

@@ -39,7 +39,6 @@ from homeassistant.components.event import (
 )
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er, restore_state
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.event_types import EventType
@@ -55,7 +54,7 @@ from .api.models import (
     SystemActionEventData,
 )
 from .const import ResourceKind
-from .entity import GridxEntity
+from .entity import GridxEntity, stored_unique_ids
 from .identity import entity_unique_id
 from .runtime import GridxConfigEntry
 
@@ -197,17 +196,11 @@ def _fired_before(entry: GridxConfigEntry) -> set[str]:
     Such an entity comes back at setup with its last event; the others are
     created by their first event.
     """
-    hass = entry.runtime_data.store.hass
-    last_states = restore_state.async_get(hass).last_states
-    return {
-        entity.unique_id
-        for entity in er.async_entries_for_config_entry(
-            er.async_get(hass), entry.entry_id
-        )
-        if entity.domain == EVENT_DOMAIN
-        and (stored := last_states.get(entity.entity_id)) is not None
-        and stored.state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
-    }
+    return stored_unique_ids(
+        entry,
+        lambda stored: stored.state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE),
+        EVENT_DOMAIN,
+    )
 
 
 async def async_setup_entry(
