@@ -1,5 +1,6 @@
 """Unit tests of the gridX store: dedupe, staleness, restore data, lookups."""
 
+from datetime import UTC, datetime
 from typing import Any
 from unittest.mock import patch
 
@@ -62,6 +63,20 @@ def test_stamped_round_trip() -> None:
     assert Stamped.from_dict({"value": 1}) is None
     assert Stamped.from_dict({"time": at(1).isoformat()}) is None
     assert Stamped.from_dict({"value": 1, "time": "yesterday"}) is None
+
+
+async def test_malformed_tombstones_are_skipped(
+    hass: HomeAssistant, store: GridxStore
+) -> None:
+    """A stored tombstone time is parsed like a state's; malformed ones are dropped."""
+    store.catalogue.load(
+        [],
+        {"naive": "2026-06-20T14:00:00", "number": 5, "garbage": "yesterday"},
+        at(10),
+    )
+    assert store.catalogue.tombstones == {
+        "naive": datetime(2026, 6, 20, 14, tzinfo=UTC)
+    }
 
 
 def test_resource_storage() -> None:

@@ -24,7 +24,7 @@ import homeassistant.util.dt as dt_util
 
 from .const import LOGGER, ResourceKind
 from .dispatch import GONE, INFO, ChangeSet
-from .resources import GridxResource, Source, Stamped, StateKey, not_future
+from .resources import GridxResource, Source, Stamped, StateKey, parse_stored_time
 
 TOMBSTONE_MAX_SIZE: Final = 1_000
 
@@ -133,9 +133,11 @@ class Catalogue:
                 self._index_system(resource)
         if isinstance(tombstones, Mapping):
             for key, value in tombstones.items():
-                stamped = Stamped.from_dict({"value": None, "time": value})
-                if stamped is not None:
-                    self.tombstones[str(key)] = not_future(stamped.time, now)
+                if (
+                    isinstance(value, str)
+                    and (time := parse_stored_time(value, now)) is not None
+                ):
+                    self.tombstones[str(key)] = time
         for kind in (ResourceKind.GATEWAY, ResourceKind.APPLIANCE, ResourceKind.EV):
             for resource in list(self._resources[kind].values()):
                 try:

@@ -76,11 +76,9 @@ class Stamped:
     def from_dict(cls, data: Mapping[str, Any]) -> Stamped | None:
         """Return the stamped value of `as_dict` output, or None if malformed."""
         time = data.get("time")
-        parsed = dt_util.parse_datetime(time) if isinstance(time, str) else None
+        parsed = parse_stored_time(time) if isinstance(time, str) else None
         if parsed is None or "value" not in data:
             return None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt_util.UTC)
         return cls(data["value"], parsed, Source.RESTORE)
 
 
@@ -171,7 +169,7 @@ class GridxResource:
         resource.legacy_station = bool(data.get("legacy_station", False))
         info_time = data.get("info_time")
         if isinstance(info_time, str):
-            resource.info_time = _not_after(dt_util.parse_datetime(info_time), now)
+            resource.info_time = parse_stored_time(info_time, now)
         states = data.get("states")
         for key, item in states.items() if isinstance(states, Mapping) else ():
             if key in StateKey.__members__.values() and isinstance(item, list):
@@ -181,18 +179,25 @@ class GridxResource:
         return resource
 
 
-def _not_after(value: datetime | None, now: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+def parse_stored_time(text: str, now: datetime | None = None) -> datetime | None:
+    """Return a stored ISO time as an aware datetime, None if malformed.
+
+    A time without a zone is UTC. With ``now``, a time far in the future
+    (stored by a version that did not clamp them) becomes ``now``
+    (`not_future`).
+    """
+    value = dt_util.parse_datetime(text)
+    if value is None:
+        return None
+    if value.tzinfo is None:
         value = value.replace(tzinfo=dt_util.UTC)
-    if value is None or now is None:
-        return value
-    return not_future(value, now)
+    return value if now is None else not_future(value, now)
 
 
 def _stamped_from_storage(item: list[Any], now: datetime | None) -> Stamped | None:
     if len(item) != 2 or not isinstance(item[1], str):
         return None
-    time = _not_after(dt_util.parse_datetime(item[1]), now)
+    time = parse_stored_time(item[1], now)
     return None if time is None else Stamped(item[0], time, Source.RESTORE)
 
 
@@ -254,4 +259,5 @@ __all__ = [
     "device_translation_placeholders",
     "id_suffix",
     "not_future",
+    "parse_stored_time",
 ]
