@@ -19,6 +19,7 @@ from custom_components.gridx.store import (
     Source,
     Stamped,
     StateKey,
+    async_remove_store,
     device_name,
 )
 
@@ -322,7 +323,7 @@ async def test_storage_round_trip(hass: HomeAssistant, store: GridxStore) -> Non
     assert again.seen_count == 2
     handle(again, event("appliance/online", appliance_data("gone"), time=at(0)))
     assert again.get(ResourceKind.APPLIANCE, "gone") is None
-    await again.async_remove_storage()
+    await async_remove_store(hass, store.entry_id)
     empty = GridxStore(hass, store.entry_id, store.account)
     await empty.async_load()
     assert list(empty.known(ResourceKind.GATEWAY)) == []

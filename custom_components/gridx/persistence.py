@@ -83,12 +83,6 @@ class SaveScheduler:
         self._data_func = data_func
         self._delay = delay
         self._pending = False
-        self.saves = 0  # how many snapshots were taken, for diagnostics/tests
-
-    @property
-    def pending(self) -> bool:
-        """Return True while a change waits to be written."""
-        return self._pending
 
     async def async_load(self) -> dict[str, Any] | None:
         """Return the stored data (migrated), or None."""
@@ -105,21 +99,15 @@ class SaveScheduler:
 
     def _snapshot(self) -> dict[str, Any]:
         self._pending = False
-        self.saves += 1
         return self._data_func()
 
     async def async_save(self) -> None:
         """Write now (at unload)."""
         await self._storage.async_save(self._snapshot())
 
-    async def async_remove(self) -> None:
-        """Delete the stored data (the entry was removed)."""
-        self._pending = False
-        await self._storage.async_remove()
-
 
 async def async_remove_storage(hass: HomeAssistant, entry_id: str) -> None:
-    """Delete the stored data of a removed entry."""
+    """Delete the stored data of a removed entry (after its unload saved it)."""
     await GridxStorage(hass, STORAGE_VERSION, storage_key(entry_id)).async_remove()
 
 

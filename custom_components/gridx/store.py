@@ -101,10 +101,6 @@ class GridxStore:
         """Write the store now (on unload)."""
         await self.saver.async_save()
 
-    async def async_remove_storage(self) -> None:
-        """Delete the stored data (when the entry is removed)."""
-        await self.saver.async_remove()
-
     # -- reading -----------------------------------------------------------
 
     def known(self, kind: ResourceKind) -> Iterable[str]:
