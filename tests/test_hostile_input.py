@@ -5,7 +5,12 @@ from http import HTTPStatus
 import json
 from typing import Any
 
-from homeassistant.const import STATE_OFF, STATE_ON, Platform
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_FINAL_WRITE,
+    STATE_OFF,
+    STATE_ON,
+    Platform,
+)
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
@@ -374,3 +379,98 @@ async def test_item9_drifted_delete_deletes_nothing(
     assert [e.data["type"] for e in bus_events] == ["appliance/delete"]
     assert get_device(hass, APPLIANCE_ID) is not None
     assert state_of(hass, B, f"{APPLIANCE_ID}_appliance_connection").state == STATE_ON
+
+
+# Issue 20 §1: text no one can store, in a correctly signed body.
+NEW_GATEWAY = "c0ffee00-0000-4000-8000-000000000020"
+NEW_APPLIANCE = "c0ffee00-0000-4000-8000-000000000021"
+BAD_TEXT = "holds an unpaired UTF-16 surrogate or NUL"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (event("gateway/online", gateway_data()) | {"id": "evt-\ud800"}, "id"),
+        (
+            event(
+                "gateway/create", gateway_data(NEW_GATEWAY, gatewayName="gw\ud800x")
+            ),
+            "data.gatewayName",
+        ),
+        (
+            event(
+                "appliance/create",
+                appliance_data(NEW_APPLIANCE, NEW_GATEWAY, name="Inverter\x00"),
+            ),
+            "data.name",
+        ),
+        # Data that does not validate is fired raw: checked all the same.
+        (
+            event(
+                "ev/plugged",
+                {"assetID": NEW_APPLIANCE, "notes": [{"deep": ["ok", "x\udc00"]}]},
+            ),
+            "data.notes[0].deep[1]",
+        ),
+        (event("future/thing", {"gatewayID": NEW_GATEWAY, "x": "\x00"}), "data.x"),
+        (
+            event("appliance/create", appliance_data(NEW_APPLIANCE, NEW_GATEWAY))
+            | {"source\ud83d": "/s"},
+            "<key>",
+        ),
+    ],
+    ids=["envelope-id", "gateway-name", "nul-name", "unvalidated", "unknown", "key"],
+)
+async def test_issue20_unstorable_text_rejected(
+    hass: HomeAssistant,
+    init_integration: Any,
+    hass_storage: dict[str, Any],
+    post_webhook: PostWebhook,
+    bus_events: list[Event],
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    """A lone surrogate or NUL anywhere: 400, nothing kept, everything saves.
+
+    Before, such a body was acknowledged and from then on neither the gridX
+    store nor Home Assistant's device registry (for every integration) could
+    be written.
+    """
+    store = init_integration.runtime_data.store
+    devices = len(dr.async_get(hass).devices)
+    seen = store.seen_count
+    # json.dumps writes a lone surrogate as the escape "\ud800": valid JSON.
+    raw = json.dumps(body).encode()
+    assert b"\\u" in raw
+    resp = await post_webhook(raw)
+    assert resp.status == HTTPStatus.BAD_REQUEST
+    assert await resp.text() == f"invalid event: {field}: {BAD_TEXT}"
+    await hass.async_block_till_done()
+    assert bus_events == []
+    assert len(dr.async_get(hass).devices) == devices
+    assert store.seen_count == seen  # not remembered: a clean retry is new
+    assert get_device(hass, NEW_GATEWAY) is None
+    assert get_device(hass, NEW_APPLIANCE) is None
+
+    # The same delivery id, cleaned, is new; it names a new device.
+    good_id = body["id"] if field != "id" else "evt-good"
+    good = event(
+        "gateway/create",
+        gateway_data(NEW_GATEWAY, gatewayName="Good gridBox"),
+        event_id=good_id,
+    )
+    assert (await post_webhook(good)).status == HTTPStatus.NO_CONTENT
+    await hass.async_block_till_done()
+    assert [e.data["id"] for e in bus_events] == [good_id]
+
+    # Both files save, and hold the new device and the delivery.
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
+    registry = hass_storage["core.device_registry"]["data"]["devices"]
+    assert "Good gridBox" in [device["name"] for device in registry]
+    gridx = hass_storage[f"gridx.{init_integration.entry_id}"]["data"]
+    assert good_id in gridx["seen"]["ids"].split("\n")
+    names = {r["id"]: r.get("name") for r in gridx["resources"]}
+    assert names[NEW_GATEWAY] == "Good gridBox"
+    assert NEW_APPLIANCE not in names
+    assert "\\u0000" not in json.dumps(gridx)

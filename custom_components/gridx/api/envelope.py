@@ -39,6 +39,7 @@ from .limits import (
     parse_int,
     unique_keys,
 )
+from .text import BAD_TEXT_REASON, find_bad_text
 
 DEFAULT_DATA_CONTENT_TYPE: Final = "application/json"
 # The current spec says specVersion is "1.0"; gridX's Go example client sends
@@ -155,8 +156,9 @@ def parse_event(body: bytes | str, *, strict: bool = False) -> GridxEvent:
     """Decode a webhook body and parse it into a GridxEvent.
 
     Raises GridxParseError("body", ...) when the body is not JSON, not a
-    JSON object or has a duplicate key, and GridxParseError naming the field
-    for envelope errors (and, with ``strict``, data errors).
+    JSON object or has a duplicate key, GridxParseError naming the field for
+    a key or string holding an unpaired UTF-16 surrogate or NUL (`text`),
+    and for envelope errors (and, with ``strict``, data errors).
     """
     try:
         obj: object = json.loads(
@@ -179,8 +181,13 @@ def parse_event_dict(obj: Mapping[str, Any], *, strict: bool = False) -> GridxEv
     """Parse an already decoded event (a JSON object) into a GridxEvent.
 
     A known type whose data does not validate gives UnvalidatedEventData,
-    or raises with ``strict``.
+    or raises with ``strict``. A key or string holding an unpaired UTF-16
+    surrogate or NUL raises, wherever it is (see `text`).
     """
+    # Keys included, and in data that would not validate or of an unknown
+    # type: such text would be stored, name a device and be fired.
+    if (path := find_bad_text(obj)) is not None:
+        raise GridxParseError(path or "body", BAD_TEXT_REASON)
     envelope = Reader(obj, "")
     event_id = envelope.req("id", as_id)
     time = envelope.req("time", as_time)
