@@ -392,9 +392,7 @@ BAD_TEXT = "holds an unpaired UTF-16 surrogate or NUL"
     [
         (event("gateway/online", gateway_data()) | {"id": "evt-\ud800"}, "id"),
         (
-            event(
-                "gateway/create", gateway_data(NEW_GATEWAY, gatewayName="gw\ud800x")
-            ),
+            event("gateway/create", gateway_data(NEW_GATEWAY, gatewayName="gw\ud800x")),
             "data.gatewayName",
         ),
         (

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import homeassistant.util.dt as dt_util
 
+from .api.text import is_bad_text
 from .const import LOGGER, ResourceKind
 from .dispatch import GONE, INFO, ChangeSet
 from .resources import GridxResource, Source, Stamped, StateKey, parse_stored_time
@@ -120,6 +121,9 @@ class Catalogue:
     def load(self, items: object, tombstones: object, now: datetime) -> None:
         """Load stored resources and tombstones (skipping malformed items).
 
+        Malformed includes text no one can store (`api.text`), which earlier
+        versions accepted: a resource without it, a tombstone, is skipped.
+
         Times far in the future (from versions that did not clamp them)
         become ``now``. Then each resource's device is re-registered, one by
         one: a resource whose device cannot be restored is skipped and logged,
@@ -135,6 +139,7 @@ class Catalogue:
             for key, value in tombstones.items():
                 if (
                     isinstance(value, str)
+                    and not is_bad_text(str(key))
                     and (time := parse_stored_time(value, now)) is not None
                 ):
                     self.tombstones[str(key)] = time

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import homeassistant.util.dt as dt_util
 
+from .api.text import find_bad_text, is_bad_text
 from .const import ResourceKind
 
 # An event time further ahead of its receipt than this is taken as the
@@ -74,10 +75,17 @@ class Stamped:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Stamped | None:
-        """Return the stamped value of `as_dict` output, or None if malformed."""
+        """Return the stamped value of `as_dict` output, or None if malformed.
+
+        A value holding text no one can store (`api.text`) is malformed.
+        """
         time = data.get("time")
         parsed = parse_stored_time(time) if isinstance(time, str) else None
-        if parsed is None or "value" not in data:
+        if (
+            parsed is None
+            or "value" not in data
+            or find_bad_text(data["value"]) is not None
+        ):
             return None
         return cls(data["value"], parsed, Source.RESTORE)
 
@@ -154,17 +162,21 @@ class GridxResource:
 
         Stored states come back with `Source.RESTORE`; with ``now``, a time
         far in the future (stored by a version that did not clamp them) is
-        replaced by ``now``.
+        replaced by ``now``. Text no one can store (an unpaired UTF-16
+        surrogate or NUL, see `api.text`; earlier versions accepted it) is
+        skipped: in the id the whole resource, else that field or state.
         """
         try:
             kind = ResourceKind(data["kind"])
             resource_id = str(data["id"])
         except KeyError, ValueError:
             return None
+        if is_bad_text(resource_id):
+            return None
         resource = cls(kind=kind, id=resource_id)
         for name in INFO_FIELDS:
             value = data.get(name)
-            if isinstance(value, str):
+            if isinstance(value, str) and not is_bad_text(value):
                 setattr(resource, name, value)
         resource.legacy_station = bool(data.get("legacy_station", False))
         info_time = data.get("info_time")
@@ -195,7 +207,11 @@ def parse_stored_time(text: str, now: datetime | None = None) -> datetime | None
 
 
 def _stamped_from_storage(item: list[Any], now: datetime | None) -> Stamped | None:
-    if len(item) != 2 or not isinstance(item[1], str):
+    if (
+        len(item) != 2
+        or not isinstance(item[1], str)
+        or find_bad_text(item[0]) is not None
+    ):
         return None
     time = parse_stored_time(item[1], now)
     return None if time is None else Stamped(item[0], time, Source.RESTORE)

@@ -39,6 +39,8 @@ from typing import Any, Final
 
 import homeassistant.util.dt as dt_util
 
+from .api.text import is_bad_text
+
 SEEN_MAX_SIZE: Final = 10_000
 SEEN_MAX_AGE: Final = timedelta(hours=24)
 _SEP: Final = "\n"
@@ -142,6 +144,9 @@ class SeenIds:
     def load(self, data: object, now: datetime) -> None:
         """Load `as_storage` output, dropping malformed and expired items.
 
+        An id holding text no one can store (`api.text`; earlier versions
+        accepted it) is malformed: it is dropped, so the store saves again.
+
         Also reads the list of ``[id, iso time]`` pairs of storage version 1
         (the event time is then unknown; the receive time stands in for it).
         """
@@ -153,7 +158,12 @@ class SeenIds:
 
     def _load_pairs(self, items: list[Any]) -> None:
         for item in items:
-            if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str):
+            if (
+                isinstance(item, list)
+                and len(item) == 2
+                and isinstance(item[0], str)
+                and not is_bad_text(item[0])
+            ):
                 seen = dt_util.parse_datetime(str(item[1]))
                 if seen is not None:
                     self._ids[item[0]] = (math.floor(seen.timestamp()), _millis(seen))
@@ -171,12 +181,19 @@ class SeenIds:
         except KeyError, TypeError, ValueError:
             return
         if len(ids) == len(received) == len(times):
-            self._ids.update(zip(ids, zip(received, times, strict=True), strict=True))
+            self._ids.update(
+                (event_id, pair)
+                for event_id, pair in zip(
+                    ids, zip(received, times, strict=True), strict=True
+                )
+                if not is_bad_text(event_id)
+            )
         for item in data.get("other", ()):
             if (
                 isinstance(item, list)
                 and len(item) == 3
                 and isinstance(item[0], str)
+                and not is_bad_text(item[0])
                 and all(isinstance(v, int) for v in item[1:])
             ):
                 self._ids[item[0]] = (item[1], item[2])

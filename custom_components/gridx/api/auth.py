@@ -43,6 +43,7 @@ from .errors import (
     GridxTooManyAttemptsError,
 )
 from .portals import Portal
+from .text import drop_bad_text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -161,6 +162,7 @@ def jwt_claims(token: str) -> dict[str, Any]:
         claims = json.loads(raw)
     except ValueError:
         return {}
+    drop_bad_text(claims)  # a claim no one can store (`text`) is absent
     return claims if isinstance(claims, dict) else {}
 
 
@@ -487,6 +489,9 @@ class PortalSession(TokenSource):
             parsed = json.loads(raw)
         except ValueError:
             parsed = None
+        # A token or text no one can store (`text`) is absent: tokens end
+        # up in the config entry, saved with Home Assistant's own storage.
+        drop_bad_text(parsed)
         if status >= 500:
             raise GridxPortalUnreachableError(f"the portal answered HTTP {status}")
         if status >= 400:

@@ -14,6 +14,7 @@ from http import HTTPStatus
 import json
 import logging
 import math
+import re
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -45,6 +46,7 @@ from .resources import (
     WebhookSubscription,
     unwrap_list,
 )
+from .text import drop_bad_text
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -62,6 +64,7 @@ GATEWAYS_PER_PAGE: Final = 100
 MIN_GATEWAYS_PER_PAGE: Final = 20
 MAX_GATEWAY_PAGES: Final = 100
 _REDACTED: Final = "***"
+_INDEX: Final = re.compile(r"\[\d+\]")
 
 
 def _segment(value: str) -> str:
@@ -106,11 +109,13 @@ def _error_message(raw: bytes, status: int) -> str:
     """Return the gridX error ``message`` (plus ``details``), else the reason.
 
     gridX error bodies are the "General Exception" ``{message, details[]}``.
+    A message holding text no one can store (`text`) is not used.
     """
     try:
         body = json.loads(raw)
     except ValueError:
         body = None
+    drop_bad_text(body)
     if isinstance(body, Mapping):
         message = body.get("message")
         if isinstance(message, str) and message.strip():
@@ -121,6 +126,37 @@ def _error_message(raw: bytes, status: int) -> str:
                     return f"{message.strip()} ({'; '.join(extra)})"
             return message.strip()
     return _status_phrase(status)
+
+
+class _BadTextWarnings:
+    """Drop text no one can store from answers; warn once per field.
+
+    A key or string holding an unpaired UTF-16 surrogate or NUL (see `text`)
+    would break Home Assistant's storage once it names a device, so it is
+    dropped; the rest of the answer is used. Whether gridX ever sends one is
+    not documented.
+    """
+
+    def __init__(self) -> None:
+        self._warned: set[str] = set()
+
+    def clean(self, payload: Any, method: str, path: str) -> Any:
+        """Return ``payload`` without bad text (None if it is a bad string)."""
+        dropped = drop_bad_text(payload)
+        for field in dropped:
+            key = _INDEX.sub("[]", field)
+            level = logging.DEBUG if key in self._warned else logging.WARNING
+            self._warned.add(key)
+            _LOGGER.log(
+                level,
+                "gridX answered %s %s with text that cannot be stored (an "
+                "unpaired UTF-16 surrogate or NUL) at %s; that field is "
+                "ignored, the rest is used",
+                method,
+                path.split("?", 1)[0],
+                field or "the top level",
+            )
+        return None if isinstance(payload, str) and dropped else payload
 
 
 def _decode(raw: bytes, method: str, path: str) -> Any:
@@ -156,6 +192,7 @@ class GridxClient:
         self._auth = StaticToken(token) if isinstance(token, str) else token
         self._base_url = base_url.rstrip("/")
         self._request_timeout = request_timeout
+        self._bad_text = _BadTextWarnings()
 
     def __repr__(self) -> str:
         """Return a repr that names the API but never the token."""
@@ -274,9 +311,12 @@ class GridxClient:
         body: Mapping[str, Any] | None = None,
         secrets: Sequence[str] = (),
     ) -> Any:
-        """Send a request whose 2xx answer must be a JSON document."""
+        """Send a request whose 2xx answer must be a JSON document.
+
+        Keys and strings that hold an unpaired surrogate or NUL are dropped.
+        """
         _, raw = await self._request(method, path, body=body, secrets=secrets)
-        return _decode(raw, method, path)
+        return self._bad_text.clean(_decode(raw, method, path), method, path)
 
     # -- user --------------------------------------------------------------
 
@@ -347,7 +387,9 @@ class GridxClient:
         )
         if not raw.strip():
             return None
-        return WebhookSubscription.from_dict(_decode(raw, "PUT", path))
+        return WebhookSubscription.from_dict(
+            self._bad_text.clean(_decode(raw, "PUT", path), "PUT", path)
+        )
 
     async def delete_webhook(self, account_id: str, webhook_id: str) -> None:
         """Delete a subscription (inferred endpoint, gridx-facts §3.2)."""
