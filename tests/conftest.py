@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable, Generator
 from datetime import timedelta
 from importlib.metadata import version
 import json
+import logging
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -36,6 +37,15 @@ from .gridx_state import FakePoll, patch_poll
 from .ha_compat import GridxSnapshotExtension
 
 pytest_plugins = ["tests.emulator_fixtures"]
+
+# phcc's plugin (loaded before this file) copies core's test setup: a root
+# handler at INFO on the real stderr and the SQLAlchemy engine logger at
+# INFO, which is the engine's echo. The recorder's commits from its thread,
+# outside pytest's capture, then printed about a hundred
+# "INFO:sqlalchemy.engine.Engine:COMMIT" lines into the test output (seen on
+# the minimum Home Assistant). Back to SQLAlchemy's default, warnings only;
+# every other logger is as phcc set it.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
