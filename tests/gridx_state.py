@@ -11,7 +11,7 @@ import uuid
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
-from custom_components.gridx.api.client import GridxClient
+from custom_components.gridx.api.client import GridxClient, Listing
 from custom_components.gridx.api.errors import GridxPermissionError
 from custom_components.gridx.api.live import (
     HistoricalSeries,
@@ -122,13 +122,15 @@ class FakePoll:
     appliances: dict[str, list[Appliance]] = field(default_factory=dict)
     error: Exception | None = None
     calls: int = 0
+    # False: the gateway list stopped at the page limit (a partial poll).
+    complete: bool = True
 
     async def list_gateways(self) -> list[Gateway]:
         """Answer ``GET /gateways``."""
         self.calls += 1
         if self.error is not None:
             raise self.error
-        return list(self.gateways)
+        return Listing(self.gateways, complete=self.complete)
 
     async def list_appliances(self, gateway_id: str) -> list[Appliance]:
         """Answer ``GET /gateways/{id}/appliances``."""

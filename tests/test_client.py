@@ -684,9 +684,10 @@ async def test_list_appliances(
             id="ap2", gateway_id="other-gw", appliance_type="METER", firmware="9"
         ),
     ]
+    # listAll: the children of hybrid inverters too; paged like /gateways.
     assert _call(aioclient_mock) == (
         "GET",
-        URL(f"{BASE}/gateways/gw1/appliances"),
+        URL(f"{BASE}/gateways/gw1/appliances?listAll=true&page=1&per_page=100"),
         None,
         AUTH_HEADERS,
     )

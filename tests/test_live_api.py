@@ -339,6 +339,7 @@ async def test_client_gateway_pages_end_in_both_readings(
     assert len(gateways) == total
     assert len({gateway.id for gateway in gateways}) == total
     assert aioclient_mock.call_count == requests
+    assert gateways.complete is True
 
 
 async def test_client_gateway_pages_are_bounded(
@@ -355,5 +356,35 @@ async def test_client_gateway_pages_are_bounded(
             json=_gateways(number * 100, 100),
         )
     client = GridxClient("gxp_token", async_get_clientsession(hass))
-    assert len(await client.list_gateways()) == 300
+    gateways = await client.list_gateways()
+    assert len(gateways) == 300
     assert aioclient_mock.call_count == 3
+    # Not all of them: a poll with this list takes nothing as gone.
+    assert gateways.complete is False
+
+
+async def test_client_appliance_pages(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Appliances are paged like gateways (listAll=true); a bounded walk is partial."""
+    url = f"{BASE}/gateways/gw1/appliances"
+    for number, count in ((1, 100), (2, 5)):
+        aioclient_mock.get(
+            url,
+            params={"listAll": "true", "page": str(number), "per_page": "100"},
+            json=[{"id": f"ap-{number}-{n}", "type": "METER"} for n in range(count)],
+        )
+    client = GridxClient("gxp_token", async_get_clientsession(hass))
+    appliances = await client.list_appliances("gw1")
+    assert len(appliances) == 105
+    assert appliances.complete is True
+    assert {appliance.gateway_id for appliance in appliances} == {"gw1"}
+
+    monkeypatch.setattr(client_module, "MAX_GATEWAY_PAGES", 1)
+    aioclient_mock.clear_requests()
+    aioclient_mock.get(
+        url, json=[{"id": f"ap-{n}", "type": "METER"} for n in range(100)]
+    )
+    assert (await client.list_appliances("gw1")).complete is False

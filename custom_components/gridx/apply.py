@@ -35,6 +35,7 @@ from .catalogue import Catalogue
 from .const import LOGGER, ResourceKind
 from .devices import DeviceSync
 from .resources import GridxResource, Source, StateKey
+from .stale import STALE_AFTER_POLLS, StaleDevices
 
 CONNECTION_AVAILABLE: Final = "AVAILABLE"
 SYSTEMS_PREFIX: Final = "/systems/"
@@ -81,9 +82,13 @@ class EventApplier:
         self.devices = devices
         # What the last successful poll listed, by kind (None before one).
         self.polled: dict[ResourceKind, set[str]] | None = None
+        self.stale = StaleDevices()
 
     def apply_event(self, event: GridxEvent, time: datetime) -> None:
         """Apply one event as of ``time`` (its clamped envelope time)."""
+        # An event naming a gateway or appliance shows it still exists.
+        self.stale.seen(ResourceKind.GATEWAY, event.gateway_id)
+        self.stale.seen(ResourceKind.APPLIANCE, event.appliance_id)
         event_type = event.event_type
         if event_type is None:
             return  # an unknown type: nothing to apply, still an event
@@ -317,13 +322,35 @@ class EventApplier:
         gateways: Sequence[Gateway],
         appliances: Sequence[Appliance],
         polled_at: datetime,
+        *,
+        complete: bool = True,
     ) -> None:
-        """Apply what a poll saw, as of ``polled_at`` (the poll's start)."""
+        """Apply what a poll saw, as of ``polled_at`` (the poll's start).
+
+        Then, for a ``complete`` poll, count and remove what it missed
+        (`StaleDevices`).
+        """
         polled_ids = {appliance.id for appliance in appliances}
         self.polled = {
             ResourceKind.GATEWAY: {gateway.id for gateway in gateways},
             ResourceKind.APPLIANCE: polled_ids,
         }
+        self._apply_listed(gateways, appliances, polled_at, polled_ids)
+        for kind in self.stale.POLLED_KINDS:
+            listed = self.polled[kind]
+            for resource_id in self.stale.missed(
+                kind, self.cat.of_kind(kind), listed, complete=complete
+            ):
+                self._remove_stale(kind, resource_id)
+
+    def _apply_listed(
+        self,
+        gateways: Sequence[Gateway],
+        appliances: Sequence[Appliance],
+        polled_at: datetime,
+        polled_ids: set[str],
+    ) -> None:
+        """Create or update what a poll listed."""
         for gw in gateways:
             gateway, _ = self.cat.upsert(ResourceKind.GATEWAY, gw.id, polled_at)
             if gateway is None:
@@ -371,6 +398,27 @@ class EventApplier:
                 appliance_kind=item.kind,
             )
             self._polled_connection(appliance, item.connection_status, polled_at)
+
+    def _remove_stale(self, kind: ResourceKind, resource_id: str) -> None:
+        """Remove a resource gridX stopped listing, with its device and entities.
+
+        No tombstone: gridX did not say it was deleted, so a later poll or
+        event that names it again re-creates it, with the same device
+        identifier and unique ids.
+        """
+        self.cat.remove(kind, resource_id)
+        ev = self.cat.get(ResourceKind.EV, resource_id)
+        if kind is ResourceKind.APPLIANCE and ev is not None and ev.legacy_station:
+            # A legacy station keeps the device, described by itself now.
+            self.cat.sync_device(ev)
+        else:
+            self.devices.release(kind, resource_id)
+        LOGGER.info(
+            "Removed gridX %s %s: gridX has not listed it for %s polls",
+            kind,
+            resource_id,
+            STALE_AFTER_POLLS,
+        )
 
     def _polled_connection(
         self, resource: GridxResource, status: str | None, polled_at: datetime

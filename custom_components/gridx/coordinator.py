@@ -8,11 +8,16 @@ decides per attribute: a push whose event ``time`` is after the poll's start
 wins over the poll, an older push loses to it (the poll already saw the
 later state). See `store.GridxStore` for the rule.
 
+A device gridX no longer lists is removed after two complete polls in a
+row miss it; a failed poll (an exception: nothing is applied) or a partial
+one (a list stopped at its page limit) never counts (see `apply`).
+
 Failures are counted: entities fed by polling become unavailable only after
 `entity.UNAVAILABLE_AFTER_FAILED_POLLS` failures in a row (and not if a push
 updated them since). A 401 raises ConfigEntryAuthFailed, which starts reauth.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import override
@@ -24,7 +29,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 import homeassistant.util.dt as dt_util
 
-from .api.client import GridxClient
+from .api.client import GridxClient, Listing
 from .api.errors import GridxApiError, GridxAuthError
 from .api.resources import Appliance, Gateway
 from .const import DOMAIN, LOGGER, signal_state
@@ -39,6 +44,14 @@ class GridxPollData:
     gateways: tuple[Gateway, ...]
     appliances: tuple[Appliance, ...]
     polled_at: datetime
+    # False when a list stopped at the page limit: what it did not list may
+    # still exist, so nothing is taken as gone (`apply`).
+    complete: bool = True
+
+
+def _complete(items: Sequence[Gateway | Appliance]) -> bool:
+    """Return False for a paged list that stopped at the page limit."""
+    return not isinstance(items, Listing) or items.complete
 
 
 class GridxDataUpdateCoordinator(DataUpdateCoordinator[GridxPollData]):
@@ -78,9 +91,12 @@ class GridxDataUpdateCoordinator(DataUpdateCoordinator[GridxPollData]):
         polled_at = self._attempt_started = dt_util.utcnow()
         try:
             gateways = await self.client.list_gateways()
+            complete = _complete(gateways)
             appliances: list[Appliance] = []
             for gateway in gateways:
-                appliances.extend(await self.client.list_appliances(gateway.id))
+                listed = await self.client.list_appliances(gateway.id)
+                complete = complete and _complete(listed)
+                appliances.extend(listed)
         except GridxAuthError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="poll_auth_failed"
@@ -91,8 +107,8 @@ class GridxDataUpdateCoordinator(DataUpdateCoordinator[GridxPollData]):
                 translation_key="poll_failed",
                 translation_placeholders={"error": str(err)},
             ) from err
-        self.store.async_apply_poll(gateways, appliances, polled_at)
-        return GridxPollData(tuple(gateways), tuple(appliances), polled_at)
+        self.store.async_apply_poll(gateways, appliances, polled_at, complete=complete)
+        return GridxPollData(tuple(gateways), tuple(appliances), polled_at, complete)
 
     @override
     def _async_refresh_finished(self) -> None:

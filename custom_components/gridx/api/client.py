@@ -7,7 +7,7 @@ a repr.
 """
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
@@ -168,6 +168,17 @@ def _decode(raw: bytes, method: str, path: str) -> Any:
         return json.loads(raw)
     except ValueError:
         raise GridxResponseError(f"{method} {path}: the response is not JSON") from None
+
+
+class Listing[T](list[T]):
+    """The items of a paged list; ``complete`` False if not all pages were read."""
+
+    __slots__ = ("complete",)
+
+    def __init__(self, items: Iterable[T] = (), *, complete: bool = True) -> None:
+        """Hold ``items``; ``complete`` says whether they are all gridX has."""
+        super().__init__(items)
+        self.complete = complete
 
 
 class GridxClient:
@@ -474,43 +485,59 @@ class GridxClient:
 
     # -- Read API used for polling (undocumented shapes) -------------------
 
-    async def list_gateways(self) -> list[Gateway]:
-        """Return the gateways the token can see (``GET /gateways``), all pages.
+    async def _list_pages[T: Gateway | Appliance](
+        self, path: str, what: str, parse: Callable[[Any], T]
+    ) -> Listing[T]:
+        """Return the items of a paged list, all pages (gridx-live-facts §2).
 
-        gridx-live-facts §2: ``page`` (from 1) and ``per_page`` (20-100). How
-        the last page shows is **not documented**, and a server may cap
-        ``per_page`` lower; so the walk ends at a page shorter than a full
-        one (``per_page``, or the longest page seen when that is shorter,
-        but at least the documented minimum of 20), an empty page, or a page
-        without a new gateway (a server that ignores ``page`` repeats its
-        first page). `MAX_GATEWAY_PAGES` bounds it.
+        ``page`` (from 1) and ``per_page`` (20-100). How the last page shows
+        is **not documented**, and a server may cap ``per_page`` lower; so
+        the walk ends at a page shorter than a full one (``per_page``, or
+        the longest page seen when that is shorter, but at least the
+        documented minimum of 20), an empty page, or a page without a new
+        item (a server that ignores ``page`` repeats its first page).
+        `MAX_GATEWAY_PAGES` bounds it: a walk stopped there is not complete.
         """
-        gateways: dict[str, Gateway] = {}
+        items: dict[str, T] = {}
         longest = 0
+        separator = "&" if "?" in path else "?"
         for page in range(1, MAX_GATEWAY_PAGES + 1):
             payload = await self._request_json(
-                "GET", f"/gateways?page={page}&per_page={GATEWAYS_PER_PAGE}"
+                "GET", f"{path}{separator}page={page}&per_page={GATEWAYS_PER_PAGE}"
             )
-            items = [
-                Gateway.from_dict(item) for item in unwrap_list(payload, "gateways")
-            ]
-            new = {item.id: item for item in items if item.id not in gateways}
-            gateways.update(new)
+            parsed = [parse(item) for item in unwrap_list(payload, what)]
+            new = {item.id: item for item in parsed if item.id not in items}
+            items.update(new)
             full = min(GATEWAYS_PER_PAGE, max(MIN_GATEWAYS_PER_PAGE, longest))
-            if not new or len(items) < full:
-                break
-            longest = max(longest, len(items))
-        return list(gateways.values())
+            if not new or len(parsed) < full:
+                return Listing(items.values())
+            longest = max(longest, len(parsed))
+        return Listing(items.values(), complete=False)
 
-    async def list_appliances(self, gateway_id: str) -> list[Appliance]:
-        """Return a gateway's appliances (``GET /gateways/{id}/appliances``)."""
-        payload = await self._request_json(
-            "GET", f"/gateways/{_segment(gateway_id)}/appliances"
+    async def list_gateways(self) -> Listing[Gateway]:
+        """Return the gateways the token can see (``GET /gateways``), all pages.
+
+        See `_list_pages`; ``complete`` is False when the page limit was hit.
+        """
+        return await self._list_pages("/gateways", "gateways", Gateway.from_dict)
+
+    async def list_appliances(self, gateway_id: str) -> Listing[Appliance]:
+        """Return a gateway's appliances (``GET /gateways/{id}/appliances``).
+
+        With ``listAll=true``: without it gridX leaves out the children of
+        hybrid inverters (gridx-live-facts §2.1), which events still name,
+        and a poll that misses a device removes it (`apply`). Paged like
+        `list_gateways` (the same ``page``/``per_page`` parameters).
+        """
+
+        def parse(item: Any) -> Appliance:
+            return Appliance.from_dict(item, gateway_id=gateway_id)
+
+        return await self._list_pages(
+            f"/gateways/{_segment(gateway_id)}/appliances?listAll=true",
+            "appliances",
+            parse,
         )
-        return [
-            Appliance.from_dict(item, gateway_id=gateway_id)
-            for item in unwrap_list(payload, "appliances")
-        ]
 
     # -- Live and historical measurements (gridx-live-facts §3, §4) ---------
 
