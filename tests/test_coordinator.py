@@ -2,10 +2,12 @@
 
 from datetime import timedelta
 from http import HTTPStatus
+from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import (
     CONF_API_TOKEN,
+    EVENT_HOMEASSISTANT_FINAL_WRITE,
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
@@ -259,3 +261,49 @@ async def test_unload(hass: HomeAssistant, init_integration: MockConfigEntry) ->
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
     assert init_integration.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_unstorable_text_in_a_rest_answer(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 20 §1: a lone surrogate or NUL in a polled name is dropped.
+
+    The devices are named by their fallbacks, the rest of the answer is
+    used, a warning is logged once per field, and both the gridX store and
+    Home Assistant's device registry save.
+    """
+    emulator.state.gateways[demo_ids.gateway_id].name = "gw\ud800x"
+    emulator.state.appliances[demo_ids.inverter_id].name = "Inverter\x00"
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    gateway = get_device(hass, demo_ids.gateway_id)
+    inverter = get_device(hass, demo_ids.inverter_id)
+    assert gateway is not None
+    assert inverter is not None
+    assert gateway.name == "gridBox"  # the fallback of a nameless gateway
+    described = emulator.state.appliances[demo_ids.inverter_id]
+    # The fallback of a nameless appliance: manufacturer and model.
+    assert inverter.name == f"{described.manufacturer} {described.model}"
+    assert gateway.serial_number == "D403-007-000-000-001-B-X"
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelname == "WARNING" and "cannot be stored" in r.getMessage()
+    ]
+    assert len(warnings) == 2
+    assert any("GET /gateways with" in w and "[0].name" in w for w in warnings)
+
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
+    registry = hass_storage["core.device_registry"]["data"]["devices"]
+    assert {gateway.id, inverter.id} <= {device["id"] for device in registry}
+    gridx = hass_storage[f"gridx.{mock_config_entry.entry_id}"]["data"]
+    ids = {resource["id"] for resource in gridx["resources"]}
+    assert {demo_ids.gateway_id, demo_ids.inverter_id} <= ids

@@ -129,7 +129,7 @@ def _error_message(raw: bytes, status: int) -> str:
 
 
 class _BadTextWarnings:
-    """Drop text no one can store from answers; warn once per field.
+    """Drop text no one can store from answers; warn once per resource and field.
 
     A key or string holding an unpaired UTF-16 surrogate or NUL (see `text`)
     would break Home Assistant's storage once it names a device, so it is
@@ -138,13 +138,15 @@ class _BadTextWarnings:
     """
 
     def __init__(self) -> None:
+        # "GET /gateways [].name": list items share their key.
         self._warned: set[str] = set()
 
     def clean(self, payload: Any, method: str, path: str) -> Any:
         """Return ``payload`` without bad text (None if it is a bad string)."""
         dropped = drop_bad_text(payload)
+        resource = path.split("?", 1)[0]
         for field in dropped:
-            key = _INDEX.sub("[]", field)
+            key = f"{method} {resource} {_INDEX.sub('[]', field)}"
             level = logging.DEBUG if key in self._warned else logging.WARNING
             self._warned.add(key)
             _LOGGER.log(
@@ -153,7 +155,7 @@ class _BadTextWarnings:
                 "unpaired UTF-16 surrogate or NUL) at %s; that field is "
                 "ignored, the rest is used",
                 method,
-                path.split("?", 1)[0],
+                resource,
                 field or "the top level",
             )
         return None if isinstance(payload, str) and dropped else payload
