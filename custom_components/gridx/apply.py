@@ -35,7 +35,7 @@ from .catalogue import Catalogue
 from .const import LOGGER, ResourceKind
 from .devices import DeviceSync
 from .resources import GridxResource, Source, StateKey
-from .stale import STALE_AFTER_POLLS, StaleDevices
+from .stale import StaleDevices, remove_stale
 
 CONNECTION_AVAILABLE: Final = "AVAILABLE"
 SYSTEMS_PREFIX: Final = "/systems/"
@@ -341,7 +341,7 @@ class EventApplier:
             for resource_id in self.stale.missed(
                 kind, self.cat.of_kind(kind), listed, complete=complete
             ):
-                self._remove_stale(kind, resource_id)
+                remove_stale(self.cat, self.devices, kind, resource_id)
 
     def _apply_listed(
         self,
@@ -398,27 +398,6 @@ class EventApplier:
                 appliance_kind=item.kind,
             )
             self._polled_connection(appliance, item.connection_status, polled_at)
-
-    def _remove_stale(self, kind: ResourceKind, resource_id: str) -> None:
-        """Remove a resource gridX stopped listing, with its device and entities.
-
-        No tombstone: gridX did not say it was deleted, so a later poll or
-        event that names it again re-creates it, with the same device
-        identifier and unique ids.
-        """
-        self.cat.remove(kind, resource_id)
-        ev = self.cat.get(ResourceKind.EV, resource_id)
-        if kind is ResourceKind.APPLIANCE and ev is not None and ev.legacy_station:
-            # A legacy station keeps the device, described by itself now.
-            self.cat.sync_device(ev)
-        else:
-            self.devices.release(kind, resource_id)
-        LOGGER.info(
-            "Removed gridX %s %s: gridX has not listed it for %s polls",
-            kind,
-            resource_id,
-            STALE_AFTER_POLLS,
-        )
 
     def _polled_connection(
         self, resource: GridxResource, status: str | None, polled_at: datetime

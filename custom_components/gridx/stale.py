@@ -22,7 +22,9 @@ restart a resource needs two more misses.
 from collections.abc import Iterable
 from typing import Final
 
-from .const import ResourceKind
+from .catalogue import Catalogue
+from .const import LOGGER, ResourceKind
+from .devices import DeviceSync
 
 STALE_AFTER_POLLS: Final = 2
 
@@ -76,4 +78,28 @@ class StaleDevices:
         ]
 
 
-__all__ = ["STALE_AFTER_POLLS", "StaleDevices"]
+def remove_stale(
+    cat: Catalogue, devices: DeviceSync, kind: ResourceKind, resource_id: str
+) -> None:
+    """Remove a resource gridX stopped listing, with its device and entities.
+
+    No tombstone: gridX did not say it was deleted, so a later poll or event
+    that names it again re-creates it, with the same device identifier and
+    unique ids.
+    """
+    cat.remove(kind, resource_id)
+    ev = cat.get(ResourceKind.EV, resource_id)
+    if kind is ResourceKind.APPLIANCE and ev is not None and ev.legacy_station:
+        # A legacy station keeps the device, described by itself now.
+        cat.sync_device(ev)
+    else:
+        devices.release(kind, resource_id)
+    LOGGER.info(
+        "Removed gridX %s %s: gridX has not listed it for %s polls",
+        kind,
+        resource_id,
+        STALE_AFTER_POLLS,
+    )
+
+
+__all__ = ["STALE_AFTER_POLLS", "StaleDevices", "remove_stale"]
