@@ -15,7 +15,10 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.gridx.api.models import MAX_ID_LENGTH, MAX_NAME_LENGTH
@@ -421,7 +424,7 @@ BAD_TEXT = "holds an unpaired UTF-16 surrogate or NUL"
 )
 async def test_issue20_unstorable_text_rejected(
     hass: HomeAssistant,
-    init_integration: Any,
+    init_integration: MockConfigEntry,
     hass_storage: dict[str, Any],
     post_webhook: PostWebhook,
     bus_events: list[Event],
