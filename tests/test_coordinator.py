@@ -307,3 +307,25 @@ async def test_unstorable_text_in_a_rest_answer(
     gridx = hass_storage[f"gridx.{mock_config_entry.entry_id}"]["data"]
     ids = {resource["id"] for resource in gridx["resources"]}
     assert {demo_ids.gateway_id, demo_ids.inverter_id} <= ids
+
+
+async def test_appliance_gridx_no_longer_lists_is_removed(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+) -> None:
+    """Issue 20 §2 over real HTTP: gone from the emulator, gone after two polls."""
+    coordinator = init_integration.runtime_data.coordinator
+    meter = get_device(hass, demo_ids.meter_id)
+    assert meter is not None
+    del emulator.state.appliances[demo_ids.meter_id]
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert coordinator.data.complete
+    assert get_device(hass, demo_ids.meter_id) is not None
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert get_device(hass, demo_ids.meter_id) is None
+    assert get_device(hass, demo_ids.inverter_id) is not None
+    assert get_device(hass, demo_ids.gateway_id) is not None
