@@ -15,6 +15,7 @@ from custom_components.gridx.api.errors import (
     GridxPermissionError,
     GridxRateLimitError,
     GridxResponseError,
+    GridxServerError,
 )
 from custom_components.gridx.api.live import (
     WS_PER_KWH,
@@ -388,3 +389,23 @@ async def test_client_appliance_pages(
         url, json=[{"id": f"ap-{n}", "type": "METER"} for n in range(100)]
     )
     assert (await client.list_appliances("gw1")).complete is False
+
+
+async def test_client_failed_page_fails_the_list(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """A page that fails fails the whole list: never a shorter, "complete" one."""
+    aioclient_mock.get(
+        f"{BASE}/gateways",
+        params={"page": "1", "per_page": "100"},
+        json=_gateways(0, 100),
+    )
+    aioclient_mock.get(
+        f"{BASE}/gateways",
+        params={"page": "2", "per_page": "100"},
+        status=500,
+        json={"message": "Internal Server Error"},
+    )
+    client = GridxClient("gxp_token", async_get_clientsession(hass))
+    with pytest.raises(GridxServerError):
+        await client.list_gateways()
