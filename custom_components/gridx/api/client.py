@@ -527,9 +527,10 @@ class GridxClient:
         """Return a gateway's appliances (``GET /gateways/{id}/appliances``).
 
         With ``listAll=true``: without it gridX leaves out the children of
-        hybrid inverters (gridx-live-facts §2.1), which events still name,
-        and a poll that misses a device removes it (`apply`). Paged like
-        `list_gateways` (the same ``page``/``per_page`` parameters).
+        hybrid inverters (gridx-live-facts §2.1). **Inferred:** events and
+        ``/live`` may name them all the same, and a poll that misses a
+        device removes it (`stale`). Paged like `list_gateways` (the spec
+        gives this list the same ``page``/``per_page`` parameters).
         """
 
         def parse(item: Any) -> Appliance:
