@@ -4,8 +4,11 @@ Names are chosen so that Home Assistant's device triggers and conditions of
 these device classes read without repeating a word: the EV's plug sensor and
 the inverter's problem sensor are the main feature of their device (no name
 of their own: "Electric vehicle 3f9a plugged in", "Inverter started detecting
-problem"), the charging sensor is the vehicle's "Battery" ("… Battery
-charging").
+problem"). The EV's charging sensor is named "Charging" and has no device
+class: the ``battery_charging`` class would make its triggers, conditions
+and states repeat that name ("… Charging charging", "Charging: Charging");
+without it they read "Electric vehicle 3f9a Charging turned on" and
+"Charging: On", with the class's icons kept in icons.json.
 """
 
 from collections.abc import Callable, Mapping
@@ -123,7 +126,7 @@ BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
         translation_key="ev_charging",
         kind=ResourceKind.EV,
         state_key=StateKey.CHARGING,
-        device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+        # No BATTERY_CHARGING: see the module docstring.
         exists_fn=lambda resource: not resource.legacy_station,
     ),
     GridxBinarySensorEntityDescription(

@@ -10,6 +10,14 @@ else on the gateway's device.
 An item's ``applianceID`` changes when a battery re-registers (firmware,
 EEBUS; L-changelog 1.2.0): the new id gets new sensors, as a new appliance
 would. System-level sums stay on the gateway (live_descriptions.py).
+
+Several items of one array read alike ("Battery power" twice, next to the
+system's "Battery power"), so each is numbered in the order of its array
+when its sensor is created ("Battery 2 power", translation key
+``<key>_numbered`` with the placeholder ``number``); an only item keeps
+the plain name. The order of the arrays is **not documented**: the number
+follows gridX's order as sent, and is kept for the sensor's life so a
+reordered answer renames nothing.
 """
 
 from collections.abc import Callable, Sequence
@@ -42,6 +50,22 @@ def _lower(value: str | None, options: list[str]) -> str | None:
     """Return a known enum value in lower case; UNKNOWN and others are None."""
     lowered = None if value is None else value.lower()
     return lowered if lowered in options else None
+
+
+def item_numbers(items: Sequence[Any]) -> dict[str, int]:
+    """Return each applianceID's number (from 1) when there are several, else {}.
+
+    Items without an ``applianceID`` get no sensor and no number.
+    """
+    ids = dict.fromkeys(item.appliance_id for item in items if item.appliance_id)
+    if len(ids) < 2:
+        return {}
+    return {appliance_id: number for number, appliance_id in enumerate(ids, 1)}
+
+
+def numbered_translation_key(translation_key: str) -> str:
+    """Return the translation key of the numbered name of ``translation_key``."""
+    return f"{translation_key}_numbered"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,23 +3,37 @@
 System values sit on the gateway's device (a system is 1:1 with its
 gateway); the values of each battery, heat pump or charging station in the
 live arrays sit on that appliance's device when the store knows it, else on
-the gateway (live_appliance.py). A sensor exists only once its system
-reported its value (no battery: no battery sensors). What each sensor shows
-is described in live_descriptions.py and live_appliance.py.
+the gateway (live_appliance.py). A sensor placed on the gateway moves to its
+appliance's device once the store learns that appliance (as core's sonos
+moves an alarm: `device_registry.async_get_or_create`, then
+`entity_registry.async_update_entity(..., device_id=...)`), keeping its
+unique id and entity id. A sensor exists only once its system reported its
+value (no battery: no battery sensors). What each sensor shows is described
+in live_descriptions.py and live_appliance.py.
 """
 
 from typing import override
 
-from homeassistant.components.sensor import RestoreSensor, SensorEntity
+from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
+    RestoreSensor,
+    SensorEntity,
+)
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import ResourceKind
+from .const import DOMAIN, ResourceKind
 from .entity import resource_device_info
 from .identity import entity_unique_id
-from .live_appliance import ITEM_SENSORS, GridxItemSensorEntityDescription
+from .live_appliance import (
+    ITEM_SENSORS,
+    GridxItemSensorEntityDescription,
+    item_numbers,
+    numbered_translation_key,
+)
 from .live_coordinator import GridxLiveCoordinator, LiveSystem
 from .live_descriptions import SYSTEM_SENSORS, GridxLiveSensorEntityDescription, Value
 from .runtime import GridxConfigEntry
@@ -41,6 +55,9 @@ def async_setup_live_sensors(
         return
     store = entry.runtime_data.store
     added: set[str] = set()
+    # Item sensors created on the gateway's device: unique id -> (entity,
+    # its applianceID), until the store knows that appliance.
+    on_gateway: dict[str, tuple[GridxLiveSensor, str]] = {}
 
     def _unique_id(system: LiveSystem, key: str) -> str:
         # Account-scoped on the gateway, like every gridX unique id: two
@@ -54,10 +71,33 @@ def async_setup_live_sensors(
             return resource_device_info(store, ResourceKind.APPLIANCE, appliance_id)
         return resource_device_info(store, ResourceKind.GATEWAY, system.gateway_id)
 
+    def _known(appliance_id: str) -> bool:
+        return store.get(ResourceKind.APPLIANCE, appliance_id) is not None
+
+    @callback
+    def _move_to_appliances() -> None:
+        """Move gateway-placed item sensors to appliances the store now knows."""
+        dev_reg = dr.async_get(hass)
+        ent_reg = er.async_get(hass)
+        for unique_id, (entity, appliance_id) in list(on_gateway.items()):
+            if not _known(appliance_id):
+                continue
+            del on_gateway[unique_id]
+            device = resource_device_info(store, ResourceKind.APPLIANCE, appliance_id)
+            entity.device_info_changed(device)
+            entity_id = ent_reg.async_get_entity_id(SENSOR_DOMAIN, DOMAIN, unique_id)
+            if entity_id is None:
+                continue  # not registered (yet): it is added with ``device``
+            device_id = dev_reg.async_get_or_create(
+                config_entry_id=entry.entry_id, **device
+            ).id
+            ent_reg.async_update_entity(entity_id, device_id=device_id)
+
     @callback
     def _add() -> None:
         data = coordinator.data or {}
         new: list[SensorEntity] = []
+        _move_to_appliances()
         for system in coordinator.systems():
             live = data.get(system.system_id)
             if live is None:
@@ -71,12 +111,13 @@ def async_setup_live_sensors(
                 new.append(_entity(coordinator, description, system, unique_id, device))
             for item_description in ITEM_SENSORS:
                 items = item_description.items_fn(live)
+                numbers = item_numbers(items)
                 for item in items:
                     appliance = item.appliance_id
                     if (
                         item_description.repeats_aggregate
                         and len(items) == 1
-                        and not store.get(ResourceKind.APPLIANCE, appliance or "")
+                        and not _known(appliance or "")
                     ):
                         continue
                     unique_id = _unique_id(
@@ -87,16 +128,18 @@ def async_setup_live_sensors(
                     if item_description.value_fn(live, item) is None:
                         continue
                     added.add(unique_id)
-                    new.append(
-                        _entity(
-                            coordinator,
-                            item_description,
-                            system,
-                            unique_id,
-                            _device(system, appliance),
-                            appliance,
-                        )
+                    entity = _entity(
+                        coordinator,
+                        item_description,
+                        system,
+                        unique_id,
+                        _device(system, appliance),
+                        appliance,
+                        numbers.get(appliance),
                     )
+                    if not _known(appliance):
+                        on_gateway[unique_id] = (entity, appliance)
+                    new.append(entity)
         if new:
             async_add_entities(new)
 
@@ -111,9 +154,12 @@ def _entity(
     unique_id: str,
     device: DeviceInfo,
     appliance_id: str | None = None,
-) -> SensorEntity:
+    number: int | None = None,
+) -> GridxLiveSensor:
     cls = GridxLiveMeterSensor if description.meter else GridxLiveSensor
-    return cls(coordinator, description, system, unique_id, device, appliance_id)
+    return cls(
+        coordinator, description, system, unique_id, device, appliance_id, number
+    )
 
 
 class GridxLiveSensor(CoordinatorEntity[GridxLiveCoordinator], SensorEntity):
@@ -130,13 +176,28 @@ class GridxLiveSensor(CoordinatorEntity[GridxLiveCoordinator], SensorEntity):
         unique_id: str,
         device: DeviceInfo,
         appliance_id: str | None,
+        number: int | None = None,
     ) -> None:
-        """Show ``description`` of ``system`` (and ``appliance_id``)."""
+        """Show ``description`` of ``system`` (and ``appliance_id``).
+
+        ``number``: this appliance's number among several of its kind in the
+        system ("Battery 2 power"); None when it is the only one.
+        """
         super().__init__(coordinator)
         self.entity_description = description
         self._system_id = system.system_id
         self._appliance_id = appliance_id
         self._attr_unique_id = unique_id
+        self._attr_device_info = device
+        if number is not None and description.translation_key is not None:
+            self._attr_translation_key = numbered_translation_key(
+                description.translation_key
+            )
+            self._attr_translation_placeholders = {"number": str(number)}
+
+    @callback
+    def device_info_changed(self, device: DeviceInfo) -> None:
+        """Take ``device`` as this sensor's device (the registry moves it)."""
         self._attr_device_info = device
 
     @property
