@@ -256,8 +256,9 @@ async def test_user_flow_subscription(
     )
     # No event-type step: every type is subscribed (the options untick some).
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    # The account's e-mail tells two accounts apart.
-    assert result["title"] == "demo@example.invalid"
+    # The account's e-mail tells two accounts apart, masked: the title
+    # appears in Home Assistant's own log lines.
+    assert result["title"] == "de…@example.invalid"
     entry = result["result"]
     assert entry.unique_id == demo_ids.account_id
 

@@ -5,7 +5,9 @@ homeowner policies (no webhooks, no rules) unless a test gives them more.
 """
 
 from collections.abc import Generator
+import json
 import logging
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -20,6 +22,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_TOKEN, CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.typing import UNDEFINED
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -27,7 +30,11 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.gridx.api.auth import DEFAULT_AUTH_BASE, NEW_AUDIENCE
 from custom_components.gridx.api.client import DEFAULT_BASE_URL
-from custom_components.gridx.config_flow_portal import STEP_PORTAL_SCHEMA
+from custom_components.gridx.api.portals import PORTALS
+from custom_components.gridx.config_flow_portal import (
+    PORTAL_SELECTOR,
+    STEP_PORTAL_SCHEMA,
+)
 from custom_components.gridx.const import (
     AUTH_TYPE_PORTAL,
     CONF_ACCOUNT_ID,
@@ -46,9 +53,11 @@ from custom_components.gridx.const import (
     DEFAULT_EVENT_TYPES,
     DOMAIN,
 )
+from custom_components.gridx.flow_common import mask_email, portal_title_update
 from gridx_emulator import ALL_POLICIES, DemoIds, GridxEmulator
 from gridx_emulator.auth0 import PortalUser, portal_policies
 
+COMPONENT = Path(__file__).parents[1] / "custom_components" / "gridx"
 EMAIL = "owner@example.invalid"
 PASSWORD = "correct horse battery staple"
 REALM = "eon-home-authentication-db"
@@ -173,6 +182,60 @@ def test_portal_schema_defaults() -> None:
     }
 
 
+def test_portal_picker_names_and_markers() -> None:
+    """One name per portal in menu and list; shut-down portals last, marked."""
+    options = PORTAL_SELECTOR.config["options"]
+    shut_down = [p.key for p in PORTALS if p.shut_down]
+    assert shut_down == ["viessmann"]
+    keys = [option["value"] for option in options]
+    open_keys = keys[: -len(shut_down)]
+    assert keys[-len(shut_down) :] == shut_down
+    assert open_keys == sorted(open_keys)
+    labels = {option["value"]: option["label"] for option in options}
+    for language, marker in (("en", "shut down"), ("de", "eingestellt")):
+        strings = json.loads(
+            (COMPONENT / "translations" / f"{language}.json").read_text("utf-8")
+        )
+        # Only the shut-down portals are translated: the frontend shows the
+        # label of every other option.
+        assert strings["selector"]["portal"]["options"] == {
+            key: f"{labels[key]} ({marker})" for key in shut_down
+        }
+        menu = strings["config"]["step"]["user"]["menu_options"]["portal"]
+        assert f"{labels['eon-home']}," in menu
+    assert PORTAL_SELECTOR.config["translation_key"] == "portal"
+
+
+def test_mask_email() -> None:
+    """Two characters of the local part stay, one of a short one."""
+    assert mask_email("owner@example.invalid") == "ow…@example.invalid"
+    assert mask_email(" ab@example.invalid ") == "a…@example.invalid"
+    assert mask_email("owner") == "ow…"
+    assert mask_email("@example.invalid") == "@e…"
+
+
+def test_portal_title_update() -> None:
+    """Only a generated title follows the e-mail; a chosen one stays."""
+
+    def entry(title: str, **data: str) -> MockConfigEntry:
+        return MockConfigEntry(domain=DOMAIN, title=title, data=data)
+
+    eon = {CONF_PORTAL: "eon-home", CONF_EMAIL: EMAIL}
+    generated = "E.ON Home Manager (ow…@example.invalid)"
+    assert portal_title_update(entry("gridX"), EMAIL) is UNDEFINED  # a token entry
+    assert portal_title_update(entry("x", portal="eon-home"), EMAIL) is UNDEFINED
+    assert portal_title_update(entry(generated, **eon), EMAIL) is UNDEFINED
+    assert portal_title_update(entry(f"{EMAIL} (E.ON Home Manager)", **eon), EMAIL) == (
+        generated
+    )
+    assert portal_title_update(entry(generated, **eon), "new@example.invalid") == (
+        "E.ON Home Manager (ne…@example.invalid)"
+    )
+    assert portal_title_update(entry("Home", **eon), "new@example.invalid") is (
+        UNDEFINED
+    )
+
+
 @pytest.mark.usefixtures("no_setup")
 async def test_portal_poll_only(
     hass: HomeAssistant,
@@ -188,8 +251,10 @@ async def test_portal_poll_only(
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    # The login's e-mail tells accounts apart; the portal in brackets.
-    assert result["title"] == f"{EMAIL} (E.ON Home Manager)"
+    # The portal and the login's e-mail, masked (the title appears in Home
+    # Assistant's own log lines), tell accounts apart.
+    assert result["title"] == "E.ON Home Manager (ow…@example.invalid)"
+    assert EMAIL not in result["title"]
     entry = result["result"]
     assert entry.unique_id == demo_ids.account_id
     [refresh_token] = emulator.auth0.refresh_tokens_of(owner)
@@ -527,6 +592,35 @@ async def test_portal_reconfigure(
     assert entry.data[CONF_EMAIL] == "new@example.invalid"
     assert entry.data[CONF_PASSWORD] == "pw2"
     assert entry.data[CONF_AUTH_BASE] == emulator.base_url
+    # The generated title follows the new e-mail.
+    assert entry.title == "E.ON Home Manager (ne…@example.invalid)"
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_portal_reconfigure_keeps_a_chosen_title(
+    hass: HomeAssistant, emulator: GridxEmulator, owner: PortalUser, demo_ids: DemoIds
+) -> None:
+    """A title the user gave the entry stays when the e-mail changes."""
+    entry = await create_portal_entry(hass, emulator)
+    hass.config_entries.async_update_entry(entry, title="Home")
+    emulator.auth0.add_user("new@example.invalid", "pw2", user_id=demo_ids.user_id)
+
+    result = await start_flow(hass, entry, SOURCE_RECONFIGURE)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_EMAIL: "new@example.invalid",
+            CONF_PASSWORD: "pw2",
+            CONF_ADVANCED: {
+                CONF_API_BASE: emulator.base_url,
+                CONF_AUTH_BASE: emulator.base_url,
+            },
+        },
+    )
+
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_EMAIL] == "new@example.invalid"
+    assert entry.title == "Home"
 
 
 @pytest.mark.usefixtures("no_setup")

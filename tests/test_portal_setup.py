@@ -151,11 +151,12 @@ async def test_poll_only_setup(
         assert secret not in str(diagnostics)
     for secret in (PASSWORD, entry.data[CONF_REFRESH_TOKEN], old):
         assert secret not in caplog.text
-    # The e-mail is the entry's title, which Home Assistant itself logs;
-    # the integration's own lines never name it.
+    # The integration's own lines never name the e-mail, nor Home
+    # Assistant's, which print the entry's (masked) title.
     ours = [r for r in caplog.records if r.name.startswith("custom_components.gridx")]
     assert ours
-    assert all(EMAIL not in r.getMessage() for r in ours)
+    assert entry.title == "E.ON Home Manager (ow…@example.invalid)"
+    assert EMAIL not in caplog.text
 
     # Removal forgets the issue and asks gridX for nothing.
     calls = len(emulator.auth0.grants)
@@ -163,6 +164,21 @@ async def test_poll_only_setup(
     await hass.async_block_till_done()
     assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is None
     assert len(emulator.auth0.grants) == calls
+
+
+@pytest.mark.usefixtures("poll", "owner")
+async def test_full_address_title_is_masked_at_setup(
+    hass: HomeAssistant, emulator: GridxEmulator
+) -> None:
+    """An earlier version's title, the full e-mail, is masked; a chosen one stays."""
+    entry = await create_portal_entry(hass, emulator)
+    hass.config_entries.async_update_entry(entry, title=f"{EMAIL} (E.ON Home Manager)")
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert entry.title == "E.ON Home Manager (ow…@example.invalid)"
+
+    hass.config_entries.async_update_entry(entry, title=f"{EMAIL} at home")
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert entry.title == f"{EMAIL} at home"
 
 
 @pytest.mark.usefixtures("poll")

@@ -113,7 +113,7 @@ async def test_token_flow_without_push_creates_poll_only_entry(
         result["flow_id"], user_input(emulator)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "demo@example.invalid"
+    assert result["title"] == "de…@example.invalid"
     entry: ConfigEntry = result["result"]
     await hass.async_block_till_done()
 
@@ -349,10 +349,10 @@ async def test_token_flow_unknown_push_keeps_the_form_error(
 
 
 def test_account_title() -> None:
-    """The title is the account's name, else its e-mail, else gridX."""
+    """The title is the account's name, else its masked e-mail, else gridX."""
     assert account_title(GridxUser("u", "a", "x@example.invalid", " Ada ")) == "Ada"
     assert account_title(GridxUser("u", "a", "x@example.invalid", " ")) == (
-        "x@example.invalid"
+        "x…@example.invalid"
     )
     assert account_title(GridxUser("u", "a")) == "gridX"
     assert GridxUser.from_dict(

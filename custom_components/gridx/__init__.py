@@ -3,12 +3,12 @@
 from functools import partial
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import Platform
+from homeassistant.const import CONF_EMAIL, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.typing import ConfigType
+from homeassistant.helpers.typing import UNDEFINED, ConfigType
 
 from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.event_types import EventType
@@ -21,6 +21,7 @@ from .const import (
     signal_event,
 )
 from .coordinator import GridxDataUpdateCoordinator
+from .flow_common import portal_title_update
 from .last_event import is_account_device
 from .live_coordinator import GridxLiveCoordinator
 from .live_setup import async_start_live
@@ -61,6 +62,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> bool:
     """Set up gridX from a config entry."""
+    # Portal entries of earlier versions were titled by the full e-mail,
+    # which Home Assistant prints in its log lines: masked from now on.
+    title = portal_title_update(entry, entry.data.get(CONF_EMAIL, ""))
+    if title is not UNDEFINED:
+        hass.config_entries.async_update_entry(entry, title=title)
     # Its webhook answers 503 until delivery is switched on below.
     async_add_route(hass, entry)
     entry.async_on_unload(partial(async_stop_delivery, hass, entry))

@@ -67,7 +67,13 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .flow_common import URL_SELECTOR, advanced_section, error_key, portal_bases
+from .flow_common import (
+    URL_SELECTOR,
+    advanced_section,
+    error_key,
+    portal_bases,
+    portal_title,
+)
 from .push_mode import async_push_allowed
 from .registration import WebhookTarget, WebhookUrlError, async_resolve_webhook_url
 
@@ -81,6 +87,9 @@ PORTAL_SELECTOR = SelectSelector(
     SelectSelectorConfig(
         options=[SelectOptionDict(value=p.key, label=p.name) for p in PORTALS],
         mode=SelectSelectorMode.DROPDOWN,
+        # Translates only the markers of shut-down portals ("(shut down)");
+        # the frontend shows the label of every option it finds no text for.
+        translation_key="portal",
     )
 )
 
@@ -193,11 +202,6 @@ async def async_portal_login(
     return PortalLogin(session, client, user, unique_id, push)
 
 
-def portal_title(login: PortalLogin, email: str) -> str:
-    """Return the entry title: the login's e-mail and the portal's name."""
-    return f"{email} ({login.session.portal.name})"
-
-
 def portal_entry_data(
     login: PortalLogin,
     user_input: dict[str, Any],
@@ -253,7 +257,7 @@ class GridxPortalFlow(ConfigFlow):
         self._credentials = data
         self._api_base = data[CONF_API_BASE]
         self._user = login.user
-        self._title = portal_title(login, data[CONF_EMAIL])
+        self._title = portal_title(login.session.portal, data[CONF_EMAIL])
         return await self.async_register_and_create()
 
     async def async_step_portal(
@@ -287,7 +291,9 @@ class GridxPortalFlow(ConfigFlow):
                         errors["base"] = pushed
                     else:
                         return self.async_create_entry(
-                            title=portal_title(login, user_input[CONF_EMAIL]),
+                            title=portal_title(
+                                login.session.portal, user_input[CONF_EMAIL]
+                            ),
                             data={
                                 **data,
                                 CONF_WEBHOOK_ID: async_generate_id(),

@@ -50,6 +50,7 @@ from .flow_common import (
     normalize_base_url,
     other_rules_user,
     portal_bases,
+    portal_title_update,
     token_schema,
 )
 from .portal import entry_client, is_portal_entry
@@ -285,8 +286,11 @@ class GridxReconfigureFlow(GridxPortalFlow):
                     else:
                         # Registering may have rotated the refresh token.
                         updates[CONF_REFRESH_TOKEN] = login.session.refresh_token
+                        # The title follows a new e-mail (portal_title_update).
                         return self.async_update_reload_and_abort(
-                            entry, data_updates={**updates, **moved}
+                            entry,
+                            data_updates={**updates, **moved},
+                            title=portal_title_update(entry, updates[CONF_EMAIL]),
                         )
         schema = portal_schema(
             errors,

@@ -7,7 +7,8 @@ failures, and the one function that registers at gridX for a flow.
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.const import CONF_API_TOKEN
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_API_TOKEN, CONF_EMAIL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -22,6 +23,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.helpers.typing import UNDEFINED, UndefinedType
 import voluptuous as vol
 from yarl import URL
 
@@ -29,11 +31,13 @@ from . import nabucasa
 from .api.auth import TokenSource
 from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.errors import GridxApiError, GridxAuthError, GridxPermissionError
+from .api.portals import PORTALS_BY_KEY, Portal
 from .api.resources import GridxUser
 from .const import (
     CONF_ADVANCED,
     CONF_API_BASE,
     CONF_AUTH_BASE,
+    CONF_PORTAL,
     CONF_REGISTRATION_METHOD,
     CONF_USER_ID,
     LOGGER,
@@ -117,12 +121,54 @@ PLACEHOLDERS = {
 }
 
 
+def mask_email(email: str) -> str:
+    """Return an e-mail address with its local part cut to two characters.
+
+    Home Assistant prints entry titles in its own log lines, which users
+    post in public bug reports: "ow…@example.invalid" names the account to
+    its owner without spelling out the address. A local part of two
+    characters or fewer keeps only its first; a text without "@" keeps two.
+    """
+    local, at, domain = email.strip().rpartition("@")
+    if not at or not local:
+        return f"{email.strip()[:2]}…"
+    return f"{local[: 2 if len(local) > 2 else 1]}…@{domain}"
+
+
 def account_title(user: GridxUser) -> str:
-    """Return an entry title that tells accounts apart: the name or e-mail."""
-    for title in (user.full_name, user.email):
-        if title and title.strip():
-            return title.strip()
+    """Return an entry title that tells accounts apart: the name or e-mail.
+
+    The e-mail is masked (`mask_email`); the account's name is shown as
+    gridX gives it (an installer's company, as in XENON).
+    """
+    if user.full_name and user.full_name.strip():
+        return user.full_name.strip()
+    if user.email and user.email.strip():
+        return mask_email(user.email)
     return "gridX"
+
+
+def portal_title(portal: Portal, email: str) -> str:
+    """Return a portal entry's title: "E.ON Home Manager (ow…@example.invalid)"."""
+    return f"{portal.name} ({mask_email(email)})"
+
+
+def portal_title_update(entry: ConfigEntry, email: str) -> str | UndefinedType:
+    """Return the new title of a portal entry signed in as ``email``.
+
+    Only a title the integration made for the entry's current e-mail is
+    replaced (also the full-address form of earlier versions,
+    "owner@example.invalid (E.ON Home Manager)"); a title the user chose
+    stays. UNDEFINED when the title stays as it is.
+    """
+    portal = PORTALS_BY_KEY.get(entry.data.get(CONF_PORTAL, ""))
+    old = entry.data.get(CONF_EMAIL)
+    if portal is None or not isinstance(old, str):
+        return UNDEFINED
+    if entry.title not in (portal_title(portal, old), f"{old} ({portal.name})"):
+        return UNDEFINED
+    title = portal_title(portal, email)
+    return UNDEFINED if title == entry.title else title
 
 
 def normalize_base_url(value: str) -> str | None:

@@ -28,6 +28,9 @@ class Portal:
     key: str
     name: str
     client_id: str
+    # gridX shut the portal down (gridx-live-facts §1.4): offered last, with
+    # a marker (the config flow's ``selector.portal`` translation).
+    shut_down: bool = False
 
     @property
     def realm(self) -> str:
@@ -37,7 +40,8 @@ class Portal:
 
 DEFAULT_PORTAL: Final = "eon-home"
 
-# Ordered by name, as the portals are offered to the user.
+# Ordered by name, as the portals are offered to the user; portals gridX
+# has shut down come last.
 PORTALS: Final[tuple[Portal, ...]] = (
     Portal("1komma5grad", "1KOMMA5°", "CrqUiQt6VhwOgWHqkX40CgYNlhABF3dB"),
     Portal("bdl-next", "Bdl Next", "xVDQkuyCK9gRm4Di1uNAwpWjKLehUu1u"),
@@ -61,10 +65,15 @@ PORTALS: Final[tuple[Portal, ...]] = (
     Portal("sonnen", "sonnen", "Bcb0YhU9AhMvgEijBH0cb4vwLU5FwJ3M"),
     Portal("swnor", "Stadtwerke Norderstedt", "Ssg8OSIHDjquuyRKxIjBj6YWCfDcCyHj"),
     Portal("upvolt", "upVolt", "rcGfmimyTQONxjY3BAfUNvHMjI2RL4QD"),
+    Portal("zero-1", "Zero 1", "7fMy9SJcViJzKqfcwYcjcgwMlbgbC7SH"),
     # Legacy: the Viessmann GridBox portal shut down at the end of 2025
     # (C-readme); its users moved to E.ON. Kept for accounts that still work.
-    Portal("viessmann", "Viessmann GridBox", "oZpr934Ikn8OZOHTJEcrgXkjio0I0Q7b"),
-    Portal("zero-1", "Zero 1", "7fMy9SJcViJzKqfcwYcjcgwMlbgbC7SH"),
+    Portal(
+        "viessmann",
+        "Viessmann GridBox",
+        "oZpr934Ikn8OZOHTJEcrgXkjio0I0Q7b",
+        shut_down=True,
+    ),
 )
 
 PORTALS_BY_KEY: Final[dict[str, Portal]] = {portal.key: portal for portal in PORTALS}
