@@ -4,7 +4,9 @@ Starts the emulator on 127.0.0.1 (unless ``--host`` says otherwise), seeds a
 demo account for the token when the state is new, prints the base URL and
 the token to paste into Home Assistant (and a demo portal login), and runs
 until SIGINT or SIGTERM.
-``--fleet 200x9`` adds a second, big account (200 gateways with 9 appliances
+``--batteries 2`` splits the demo system's battery over two batteries in
+the live answers (one the gateway does not list). ``--fleet 200x9`` adds a
+second, big account (200 gateways with 9 appliances
 each) for the token ``--fleet-token`` (default ``fleet``), for scaling tests.
 """
 
@@ -90,8 +92,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=FLEET_TOKEN,
         help=f"API token of the --fleet account (default {FLEET_TOKEN})",
     )
+    parser.add_argument(
+        "--batteries",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="batteries per system in the live answers (default 1)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
+
+
+def _positive(text: str) -> int:
+    """Parse a count of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a count of at least 1, got {text!r}"
+        )
+    return int(text)
 
 
 def _fleet_arg(text: str) -> tuple[int, int]:
@@ -132,6 +150,7 @@ async def run(
     retry_base_delay: float = 0.5,
     fleet: tuple[int, int] | None = None,
     fleet_token: str = FLEET_TOKEN,
+    batteries: int = 1,
     stop_event: asyncio.Event | None = None,
     on_started: Callable[[GridxEmulator], None] | None = None,
 ) -> None:
@@ -145,6 +164,7 @@ async def run(
     emulator = GridxEmulator(
         state=state, retry_base_delay=retry_base_delay, state_path=state_path
     )
+    emulator.live.batteries = batteries
     if state.demo is None:
         emulator.seed_demo(token=token)
     elif token not in state.tokens:
@@ -230,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                 interval=args.interval,
                 seed=args.seed,
                 retry_base_delay=args.retry_base_delay,
+                batteries=args.batteries,
                 **fleet,
             )
         )

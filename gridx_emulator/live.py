@@ -6,6 +6,11 @@ rates 0-1, absent appliance types left out); history follows §4 (``15m`` and
 ``1h`` in mean W stamped at the bucket's end, ``1d`` and longer in Wh stamped
 at the start, UTC-aligned buckets, ``grid`` as ``{supply, feedIn}``).
 
+``batteries`` (``--batteries N``) splits the simulated battery over N
+batteries in ``batteries[]`` (equal shares of power, capacity and charge):
+the gateway's battery appliance first, then ids its appliance list lacks
+(``<gateway>-battery-2`` …), so a system with several batteries can be shown.
+
 Faults for tests and the demo: `negative_export` sends the export meter with
 a negative sign (the quirk integrations must survive), `reset_meters` makes a
 system's meters restart from zero, and `empty_answers` makes the next live
@@ -102,6 +107,7 @@ class LiveSimulator:
         self.systems: dict[str, SystemSimulation] = {}
         self.negative_export = False
         self.empty_answers = 0
+        self.batteries = 1
         self._meter_offsets: dict[str, tuple[float, float, float]] = {}
         self._ev_power: dict[str, float] = {}
 
@@ -216,11 +222,18 @@ class LiveSimulator:
                 "remainingCharge": round(powers.battery_energy),
             }
             body["battery"] = {**battery, "applianceID": ""}
+            ids = self._appliances(gateway_id, _BATTERY_APPLIANCES, BATTERY_SUFFIX)
+            ids += [
+                f"{gateway_id}-{BATTERY_SUFFIX}-{n}"
+                for n in range(2, self.batteries + 1)
+            ]
+            share = {
+                key: round(battery[key] / len(ids))
+                for key in ("power", "capacity", "nominalCapacity", "remainingCharge")
+            }
             body["batteries"] = [
-                {**battery, "applianceID": appliance_id}
-                for appliance_id in self._appliances(
-                    gateway_id, _BATTERY_APPLIANCES, BATTERY_SUFFIX
-                )
+                {**battery, **share, "applianceID": appliance_id}
+                for appliance_id in ids
             ]
         if simulation.has_heat_pump:
             body["heatPump"] = round(powers.heat_pump)

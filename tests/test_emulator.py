@@ -1439,6 +1439,8 @@ def test_cli_main_passes_arguments(
                 "2.5",
                 "--seed",
                 "4",
+                "--batteries",
+                "2",
                 "-v",
             ]
         )
@@ -1454,8 +1456,13 @@ def test_cli_main_passes_arguments(
         "interval": 2.5,
         "seed": 4,
         "retry_base_delay": 0.5,
+        "batteries": 2,
     }
     assert cli.build_parser().parse_args([]).port == 8765
+    assert cli.build_parser().parse_args([]).batteries == 1
+    for bad in ("0", "x"):
+        with pytest.raises(SystemExit):
+            cli.build_parser().parse_args(["--batteries", bad])
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,26 @@ async def test_live_values_units_and_identities(
     assert live["evChargingStations"][0]["applianceID"] == demo_ids.ev_station_id
 
 
+async def test_two_batteries_share_the_system_battery(
+    emulator: GridxEmulator,
+    emulator_api: EmulatorApi,
+    demo_ids: DemoIds,
+    clock: Clock,
+) -> None:
+    """``batteries = 2``: the demo's inverter and one unlisted battery, halves."""
+    emulator.live.batteries = 2
+    _, _, live = await emulator_api.request(
+        "GET", f"/systems/{demo_ids.system_id}/live"
+    )
+    first, second = live["batteries"]
+    assert first["applianceID"] == demo_ids.inverter_id
+    assert second["applianceID"] == f"{demo_ids.gateway_id}-battery-2"
+    total = live["battery"]
+    assert abs(first["power"] + second["power"] - total["power"]) <= 1
+    assert first["capacity"] + second["capacity"] == total["capacity"]
+    assert first["stateOfCharge"] == second["stateOfCharge"] == total["stateOfCharge"]
+
+
 async def test_live_at_night_leaves_rates_out(
     emulator_api: EmulatorApi, demo_ids: DemoIds, clock: Clock
 ) -> None:
