@@ -166,6 +166,8 @@ class Stack:
     # Keep the emulator's state in a file (it then survives a restart).
     emulator_state: bool = False
     portal_password: str | None = None
+    # More emulator options (e.g. ("--batteries", "2")).
+    emulator_args: tuple[str, ...] = ()
     # YAML appended to configuration.yaml (e.g. "energy:" for the browser test).
     extra_config: str = ""
     access_token: str = ""
@@ -276,7 +278,7 @@ class Stack:
             options += ["--state", str(self.workdir / "emulator-state.json")]
         if self.portal_password is not None:
             options += ["--portal-password", self.portal_password]
-        return options
+        return [*options, *self.emulator_args]
 
     def restart_emulator(self, *, portal_password: str) -> None:
         """Restart the emulator with a new demo portal password.
