@@ -11,21 +11,21 @@ look at. Expected texts come from the translation files.
 
 from collections.abc import Iterator
 from pathlib import Path
-import re
 from typing import Any
 
 from playwright.sync_api import Locator, expect
 import pytest
 
+from . import test_browser
 from .browser import Ui, gridx_text
 from .harness import ROOT, Stack, wait_for
 from .screenshots import save, settle
-from .test_browser import (  # noqa: F401 - fixtures
-    browser,
-    gridx_entry,
-    owner,
-    ui,
-)
+
+# The browser, the onboarded owner, a page and the token entry of test_browser.
+browser = test_browser.browser
+owner = test_browser.owner
+ui = test_browser.ui
+gridx_entry = test_browser.gridx_entry
 
 pytestmark = pytest.mark.timeout(420)
 SHOTS = ROOT / ".e2e-screenshots"
@@ -97,6 +97,7 @@ def test_two_batteries_are_numbered(
     ui: Ui, gridx_entry: dict[str, Any], shots: Path, each_language: list[str]
 ) -> None:
     """The gateway shows the sum and "Battery 2 …"; the inverter "Battery 1 …"."""
+
     def numbered() -> list[dict[str, Any]] | None:
         found = [
             entity
