@@ -5,12 +5,15 @@ from http import HTTPStatus
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import automation
 from homeassistant.const import STATE_OFF, STATE_ON, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_mock_service,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
@@ -287,3 +290,51 @@ async def test_poll_seeds_connectivity(
     await hass.async_block_till_done()
     assert state_of(hass, BS, f"{GATEWAY_ID}_gateway_connection").state == STATE_OFF
     assert state_of(hass, BS, f"{APPLIANCE_ID}_appliance_connection").state == STATE_ON
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_automation_with_the_old_charging_trigger_still_fires(
+    hass: HomeAssistant, post_webhook: PostWebhook
+) -> None:
+    """The charging sensor lost its device class; saved "charging" triggers work.
+
+    Automations made while it was ``battery_charging`` stored the trigger
+    type "charging"; core's binary sensor triggers attach it as "turned on"
+    whatever the entity's class, so they keep firing.
+    """
+    await post_webhook(
+        event("ev/charge-stopped", ev_data(chargePower=0, state="STOPPED"), time=at(1))
+    )
+    await hass.async_block_till_done()
+    charging = state_of(hass, BS, f"{ASSET_ID}_ev_charging")
+    assert charging.state == STATE_OFF
+    assert "device_class" not in charging.attributes
+    entry = er.async_get(hass).async_get(charging.entity_id)
+    assert entry is not None
+    assert entry.device_id is not None
+    calls = async_mock_service(hass, "test", "automation")
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "triggers": {
+                    "platform": "device",
+                    "domain": BS,
+                    "device_id": entry.device_id,
+                    "entity_id": entry.id,
+                    "type": "charging",
+                },
+                "actions": {"action": "test.automation"},
+            }
+        },
+    )
+    await post_webhook(
+        event(
+            "ev/charge-started",
+            ev_data(chargePower=11_000_000, state="CHARGING"),
+            time=at(2),
+        )
+    )
+    await hass.async_block_till_done()
+    assert len(calls) == 1
