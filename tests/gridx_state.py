@@ -192,6 +192,7 @@ def demo_gateway(connection_status: str = "AVAILABLE") -> Gateway:
         system_id=SYSTEM_ID,
         model="gridBox",
         manufacturer="gridX",
+        contacted_at=datetime(2026, 6, 20, 14, 59, 30, tzinfo=UTC),
     )
 
 

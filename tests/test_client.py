@@ -594,14 +594,17 @@ async def test_delete_rule(
 async def test_list_gateways(
     client: GridxClient, aioclient_mock: AiohttpClientMocker, wrapper: str | None
 ) -> None:
-    """Both spellings of the (undocumented) gateway fields are accepted."""
+    """The documented item (live facts §2) and the gateway event spellings."""
     items = [
         {
             "id": "gw1",
             "name": "Home",
-            "serialNumber": "D403-007",
-            "connectionStatus": "AVAILABLE",
-            "systemID": "sys1",
+            "serialnumber": "D403-007",
+            "connectionStatus": {
+                "status": "AVAILABLE",
+                "contactedAt": "2026-06-21T11:02:30Z",
+            },
+            "system": {"id": "sys1", "name": "A person's name"},
             "model": "gridBox",
             "manufacturer": "gridX",
             "extra": [1, 2],
@@ -624,7 +627,16 @@ async def test_list_gateways(
     gateways = await client.list_gateways()
 
     assert gateways == [
-        Gateway("gw1", "Home", "D403-007", "AVAILABLE", "sys1", "gridBox", "gridX"),
+        Gateway(
+            "gw1",
+            "Home",
+            "D403-007",
+            "AVAILABLE",
+            "sys1",
+            "gridBox",
+            "gridX",
+            datetime(2026, 6, 21, 11, 2, 30, tzinfo=UTC),
+        ),
         Gateway("gw2", "Garage", "9312355", None, "sys2", None, None),
         Gateway("gw3"),
     ]
@@ -640,18 +652,18 @@ async def test_list_gateways(
 async def test_list_appliances(
     client: GridxClient, aioclient_mock: AiohttpClientMocker, wrapper: str | None
 ) -> None:
-    """Appliances take the gateway id from the call when they lack one."""
+    """Appliances belong to the gateway of the path (live facts §2.1)."""
     items = [
         {
-            "applianceID": "ap1",
+            "id": "ap1",
             "name": "Battery",
             "model": "ExampleModel",
             "manufacturer": "ExampleManufacturer",
-            "serialNumber": "SN1",
+            "serialnumber": "SN1",
             "type": "INVERTER",
             "kind": "BATTERY",
             "firmware": "1.2.3",
-            "connectionStatus": "AVAILABLE",
+            "connectionStatus": {"status": "AVAILABLE"},
         },
         {
             "id": "ap2",
@@ -680,9 +692,7 @@ async def test_list_appliances(
             firmware="1.2.3",
             connection_status="AVAILABLE",
         ),
-        Appliance(
-            id="ap2", gateway_id="other-gw", appliance_type="METER", firmware="9"
-        ),
+        Appliance(id="ap2", gateway_id="gw1", appliance_type="METER", firmware="9"),
     ]
     # listAll: the children of hybrid inverters too; paged like /gateways.
     assert _call(aioclient_mock) == (

@@ -37,7 +37,6 @@ from .devices import DeviceSync
 from .resources import GridxResource, Source, StateKey
 from .stale import StaleDevices, remove_stale
 
-CONNECTION_AVAILABLE: Final = "AVAILABLE"
 SYSTEMS_PREFIX: Final = "/systems/"
 
 _GATEWAY_TYPES: Final = frozenset(
@@ -364,7 +363,7 @@ class EventApplier:
                 model=gw.model,
                 manufacturer=gw.manufacturer,
             )
-            self._polled_connection(gateway, gw.connection_status, polled_at)
+            self._polled_connection(gateway, gw, polled_at)
         gone = [
             appliance
             for appliance in self.cat.of_kind(ResourceKind.APPLIANCE).values()
@@ -397,15 +396,37 @@ class EventApplier:
                 appliance_type=item.appliance_type,
                 appliance_kind=item.kind,
             )
-            self._polled_connection(appliance, item.connection_status, polled_at)
+            self._polled_connection(appliance, item, polled_at)
 
     def _polled_connection(
-        self, resource: GridxResource, status: str | None, polled_at: datetime
+        self, resource: GridxResource, polled: Gateway | Appliance, polled_at: datetime
     ) -> None:
-        """Apply a polled ``connectionStatus``: AVAILABLE is on, anything else off."""
-        if status is not None:
-            online = status == CONNECTION_AVAILABLE
-            self.cat.set(resource, StateKey.CONNECTED, online, polled_at, Source.POLL)
+        """Apply a polled ``connectionStatus`` (gridx-live-facts §2, §2.1).
+
+        ``AVAILABLE`` is on; ``TEMPORARILY_UNAVAILABLE`` and ``UNAVAILABLE``
+        are off; ``UNKNOWN`` (appliances) or a status gridX does not document
+        is unknown. A gateway also keeps the status and ``contactedAt``.
+        """
+        status = polled.connection_status
+        if status is None:
+            return
+        self.cat.set(
+            resource, StateKey.CONNECTED, polled.connected, polled_at, Source.POLL
+        )
+        if isinstance(polled, Gateway):
+            contacted = polled.contacted_at
+            self.cat.set(
+                resource,
+                StateKey.CONNECTION_STATUS,
+                {
+                    "status": status,
+                    "contacted_at": None
+                    if contacted is None
+                    else contacted.isoformat(),
+                },
+                polled_at,
+                Source.POLL,
+            )
 
 
 def ev_values(event: GridxEvent) -> dict[StateKey, Any]:

@@ -55,7 +55,27 @@ def _inverter_problem(value: Any) -> bool | None:
     return value["status"] not in _NO_PROBLEM
 
 
-def _inverter_attributes(value: Any) -> dict[str, Any] | None:
+def _gateway_status(resource: GridxResource, _value: Any) -> dict[str, Any] | None:
+    """Return the polled ``connectionStatus`` (gridx-live-facts §2) as attributes.
+
+    ``status`` (lower case, translated) and ``contacted_at``, the last time
+    the gateway reached gridX. Left out when a push newer than the poll
+    decided the state: the polled status would contradict it.
+    """
+    polled = resource.states.get(StateKey.CONNECTION_STATUS)
+    shown = resource.states.get(StateKey.CONNECTED)
+    if polled is None or not isinstance(polled.value, Mapping):
+        return None
+    if shown is not None and shown.time > polled.time:
+        return None
+    status = polled.value.get("status")
+    return {
+        "status": status.lower() if isinstance(status, str) else None,
+        "contacted_at": polled.value.get("contacted_at"),
+    }
+
+
+def _inverter_attributes(_resource: GridxResource, value: Any) -> dict[str, Any] | None:
     if not isinstance(value, Mapping):
         return None
     return {
@@ -71,7 +91,10 @@ class GridxBinarySensorEntityDescription(
     """A gridX binary sensor: ``is_on_fn`` maps the stored value to on/off."""
 
     is_on_fn: Callable[[Any], bool | None] = _bool
-    attributes_fn: Callable[[Any], dict[str, Any] | None] = lambda _: None
+    # State attributes from the resource and the shown value.
+    attributes_fn: Callable[[GridxResource, Any], dict[str, Any] | None] = (
+        lambda _resource, _value: None
+    )
 
 
 BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
@@ -82,6 +105,8 @@ BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
         state_key=StateKey.CONNECTED,
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         polled=True,
+        attribute_keys=(StateKey.CONNECTION_STATUS,),
+        attributes_fn=_gateway_status,
     ),
     GridxBinarySensorEntityDescription(
         key="power_limitation",
@@ -158,6 +183,8 @@ class GridxBinarySensorEntity(GridxStateEntity, BinarySensorEntity):
     """A binary sensor showing one stored attribute."""
 
     entity_description: GridxBinarySensorEntityDescription
+    # The gateway's last contact changes with every poll: not worth history.
+    _unrecorded_attributes = frozenset({"contacted_at"})
 
     @property
     @override
@@ -168,5 +195,8 @@ class GridxBinarySensorEntity(GridxStateEntity, BinarySensorEntity):
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the inverter's status and error codes (inverter problem)."""
-        return self.entity_description.attributes_fn(self.state_value)
+        """Return the inverter's status and error codes, the gateway's status."""
+        resource = self.resource
+        if resource is None:
+            return None
+        return self.entity_description.attributes_fn(resource, self.state_value)

@@ -151,6 +151,9 @@ class GridxEntityDescription(EntityDescription):
     # restore data of an entity an earlier version created): a state is
     # either known or its entity does not exist yet, never "Unknown" for ever.
     needs_value: bool = True
+    # Further attributes of the resource the entity shows (as state
+    # attributes): a change of one writes the state too.
+    attribute_keys: tuple[StateKey, ...] = ()
 
 
 class GridxRestoreData(ExtraStoredData):
@@ -185,7 +188,7 @@ class GridxStateEntity(GridxEntity, RestoreEntity):
         super().__init__(entry, description.kind, resource_id)
         self.entity_description = description
         self._attr_unique_id = self._unique_id(description.key)
-        self._written: tuple[int, int, bool] | None = None
+        self._written: tuple[object, ...] | None = None
 
     @property
     def stamped(self) -> Stamped | None:
@@ -253,19 +256,27 @@ class GridxStateEntity(GridxEntity, RestoreEntity):
             )
         self._written = self._marker()
 
-    def _marker(self) -> tuple[int, int, bool]:
+    def _marker(self) -> tuple[object, ...]:
         resource = self.resource
         if resource is None:
             return (-1, -1, False)
+        description = self.entity_description
         return (
-            resource.revisions.get(self.entity_description.state_key, 0),
+            resource.revisions.get(description.state_key, 0),
             resource.info_revision,
             self.available,
+            *(resource.revisions.get(key, 0) for key in description.attribute_keys),
         )
 
     @callback
     def _async_resource_changed(self, keys: frozenset[str]) -> None:
-        if self.entity_description.state_key in keys or INFO in keys or GONE in keys:
+        description = self.entity_description
+        if (
+            description.state_key in keys
+            or INFO in keys
+            or GONE in keys
+            or not keys.isdisjoint(description.attribute_keys)
+        ):
             self._async_write_if_changed()
 
     @callback

@@ -34,7 +34,9 @@ def not_future(time: datetime, now: datetime) -> datetime:
 class StateKey(StrEnum):
     """The state attributes a resource can carry."""
 
-    CONNECTED = "connected"  # gateway, appliance: bool
+    CONNECTED = "connected"  # gateway, appliance: bool, None when unknown
+    # gateway: dict(status, contacted_at) of the last poll (gridx-live-facts §2)
+    CONNECTION_STATUS = "connection_status"
     INVERTER = (
         "inverter"  # appliance: dict(status, last_status, err_code, last_err_code)
     )

@@ -1,18 +1,27 @@
-"""Typed views of what the gridX REST API returns (gridx-facts §3).
+"""Typed views of what the gridX REST API returns (gridx-facts §3, live facts §2).
 
 Every resource is a frozen dataclass with a tolerant ``from_dict``: unknown
-fields are ignored, optional fields may be missing or ``null``, and a wrong
-shape (not an object, a required field missing or of the wrong type) raises
-GridxResponseError. Error messages name the field and the expected type but
+fields are ignored, optional fields may be missing or ``null``, an optional
+field of the wrong type is ignored (and logged once), and a wrong shape (not
+an object, a required field missing or of the wrong type) raises
+GridxResponseError. ``gridx_emulator.contract`` states the documented shapes. Error messages name the field and the expected type but
 never echo a value, so a secret can never end up in one.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self
+from datetime import datetime
+import logging
+from typing import Any, Final, Self
 
 from .errors import GridxResponseError
-from .live import GatewaySystem
+from .live import GatewaySystem, parse_time
+
+_LOGGER = logging.getLogger(__name__)
+
+CONNECTION_AVAILABLE: Final = "AVAILABLE"
+# Gateways: no data for 2 minutes / for 24 hours; appliances: UNAVAILABLE.
+CONNECTION_UNAVAILABLE: Final = frozenset({"TEMPORARILY_UNAVAILABLE", "UNAVAILABLE"})
 
 # Keys under which a list may arrive wrapped in an object. The documented
 # shape is a bare JSON array; the wrappers are undocumented and accepted
@@ -57,16 +66,35 @@ def _required_str(data: Mapping[str, Any], what: str, *keys: str) -> str:
     raise GridxResponseError(f"{what}: missing string field {' or '.join(keys)}")
 
 
-def _optional_str(data: Mapping[str, Any], *keys: str) -> str | None:
-    """Return the first of ``keys`` that holds a string (or integer), else None.
+# (resource, field) pairs whose wrong type was logged: once per process, so
+# a poll every minute does not repeat it.
+_LOGGED: set[tuple[str, str]] = set()
 
-    Optional fields are descriptive; a value of an unexpected type is treated
-    as absent rather than failing the whole resource.
+
+def _wrong_type(what: str, key: str, value: object) -> None:
+    """Log once that an optional field had an unexpected type (never its value)."""
+    if (what, key) not in _LOGGED:
+        _LOGGED.add((what, key))
+        _LOGGER.warning(
+            "gridX sent %s.%s as %s, not as documented; ignoring it",
+            what,
+            key,
+            type(value).__name__,
+        )
+
+
+def _opt_str(obj: Mapping[str, Any], what: str, *keys: str) -> str | None:
+    """Return the first of ``keys`` holding a string (or integer), else None.
+
+    A present value of another type is ignored and logged once.
     """
     for key in keys:
-        value = _scalar_str(data.get(key))
-        if value is not None:
-            return value
+        value = obj.get(key)
+        if value is None:
+            continue
+        if (text := _scalar_str(value)) is not None:
+            return text
+        _wrong_type(what, key, value)
     return None
 
 
@@ -112,8 +140,8 @@ class GridxUser:
         return cls(
             id=_required_str(obj, "user", "id"),
             account_id=_required_str(obj, "user", "accountID"),
-            email=_optional_str(obj, "email"),
-            full_name=_optional_str(obj, "fullName"),
+            email=_opt_str(obj, "user", "email"),
+            full_name=_opt_str(obj, "user", "fullName"),
         )
 
 
@@ -149,7 +177,7 @@ class WebhookSubscription:
             raise GridxResponseError("webhook.active: expected a boolean")
         return cls(
             id=_required_str(obj, "webhook", "id", "webhookID"),
-            account_id=_optional_str(obj, "accountID"),
+            account_id=_opt_str(obj, "webhook", "accountID"),
             event_types=tuple(raw_types),
             target_url=_required_str(obj, "webhook", "targetURL"),
             active=active,
@@ -181,15 +209,17 @@ class NotificationRule:
         if notification is not None:
             webhook = _mapping(notification, "rule.notificationType").get("webhook")
             if webhook is not None:
-                target_url = _optional_str(
-                    _mapping(webhook, "rule.notificationType.webhook"), "targetURL"
+                target_url = _opt_str(
+                    _mapping(webhook, "rule.notificationType.webhook"),
+                    "rule.notificationType.webhook",
+                    "targetURL",
                 )
         return cls(
             id=_required_str(obj, "rule", "id"),
             event_type=_required_str(obj, "rule", "eventType"),
             target_url=target_url,
-            account_id=_optional_str(obj, "accountID"),
-            user_id=_optional_str(obj, "userID"),
+            account_id=_opt_str(obj, "rule", "accountID"),
+            user_id=_opt_str(obj, "rule", "userID"),
         )
 
 
@@ -199,14 +229,51 @@ def _nested_system_id(obj: Mapping[str, Any]) -> str | None:
     return None if system is None else system.id
 
 
+def connected(status: str | None) -> bool | None:
+    """Return what a polled ``connectionStatus.status`` means for a connection.
+
+    Gateways: ``AVAILABLE``, ``TEMPORARILY_UNAVAILABLE`` (no data for 2
+    minutes), ``UNAVAILABLE`` (none for 24 hours); appliances: ``AVAILABLE``,
+    ``UNAVAILABLE``, ``UNKNOWN`` (the gateway reported none) (live facts §2,
+    §2.1). True when available, False when not, None when unknown (also for
+    a status gridX does not document).
+    """
+    if status == CONNECTION_AVAILABLE:
+        return True
+    if status in CONNECTION_UNAVAILABLE:
+        return False
+    return None
+
+
+def _connection(
+    obj: Mapping[str, Any], what: str
+) -> tuple[str | None, datetime | None]:
+    """Return ``connectionStatus.status`` and ``.contactedAt`` of an item.
+
+    Documented as an object ``{status, contactedAt}``, never a bare string
+    (live facts §2): anything else is ignored and logged once.
+    """
+    value = obj.get("connectionStatus")
+    if value is None:
+        return None, None
+    if not isinstance(value, Mapping):
+        _wrong_type(what, "connectionStatus", value)
+        return None, None
+    status = _opt_str(value, f"{what}.connectionStatus", "status")
+    if status is None:
+        return None, None
+    return status, parse_time(value.get("contactedAt"))
+
+
 @dataclass(frozen=True, slots=True)
 class Gateway:
-    """A gateway from ``GET /gateways``.
+    """A gateway from ``GET /gateways`` (gridx-live-facts §2).
 
-    The response shape is NOT documented; the field names are inferred from
-    the webhook event schemas (``gatewayID``, ``gatewayName``,
-    ``gatewaySerialnumber``, ``systemID``) and common REST naming (``id``,
-    ``name``, ``serialNumber``, ``connectionStatus`` e.g. ``AVAILABLE``).
+    The documented item: ``id``, ``serialnumber`` (lower case), ``model``,
+    ``manufacturer``, an optional ``name``, ``connectionStatus{status,
+    contactedAt}`` and ``system{id, name, ...}``. The same model reads a
+    ``gateway/*`` event's data (``gatewayID``, ``gatewayName``,
+    ``gatewaySerialnumber``, ``systemID``; gridx-facts §1.4).
     """
 
     id: str
@@ -216,33 +283,45 @@ class Gateway:
     system_id: str | None = None
     model: str | None = None
     manufacturer: str | None = None
+    contacted_at: datetime | None = None
+
+    @property
+    def connected(self) -> bool | None:
+        """Return the polled connection: on, off, or None when unknown."""
+        return connected(self.connection_status)
 
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Build from a gateway object; only the id is required."""
         obj = _mapping(data, "gateway")
+        status, contacted_at = _connection(obj, "gateway")
         return cls(
             id=_required_str(obj, "gateway", "id", "gatewayID"),
-            name=_optional_str(obj, "name", "gatewayName"),
-            serial_number=_optional_str(
-                obj, "serialNumber", "gatewaySerialnumber", "gatewaySerialNumber"
+            name=_opt_str(obj, "gateway", "name", "gatewayName"),
+            serial_number=_opt_str(
+                obj, "gateway", "serialnumber", "gatewaySerialnumber"
             ),
-            connection_status=_optional_str(obj, "connectionStatus"),
-            system_id=_optional_str(obj, "systemID", "systemId")
+            connection_status=status,
+            contacted_at=contacted_at,
+            system_id=_opt_str(obj, "gateway", "systemID", "systemId")
             or _nested_system_id(obj),
-            model=_optional_str(obj, "model"),
-            manufacturer=_optional_str(obj, "manufacturer"),
+            model=_opt_str(obj, "gateway", "model"),
+            manufacturer=_opt_str(obj, "gateway", "manufacturer"),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class Appliance:
-    """An appliance from ``GET /gateways/{id}/appliances``.
+    """An appliance from ``GET /gateways/{id}/appliances`` (gridx-live-facts §2.1).
 
-    The response shape is NOT documented; the field names are inferred from
-    the ``appliance/*`` event data (``applianceID``, ``gatewayID``, ``type``,
-    ``kind``, ``serialNumber``, ``firmware``, ...) plus ``id``, ``name``,
-    ``applianceType`` and ``connectionStatus`` as likely REST variants.
+    The documented item is one of several shapes chosen by ``type``
+    (``INVERTER``, ``METER``, ``HEAT_PUMP``, ``EVSTATION``, ...) with a
+    common part: ``id``, ``name``, ``serialnumber`` (lower case),
+    ``connectionStatus{status}``, and per type ``model``, ``manufacturer``,
+    ``firmware`` and (inverters, meters) ``kind``. It does not name its
+    gateway: that is the one in the path. The same model reads an
+    ``appliance/*`` event's data (``applianceID``, ``gatewayID``,
+    ``serialNumber``; gridx-facts §1.4).
     """
 
     id: str
@@ -256,22 +335,28 @@ class Appliance:
     firmware: str | None = None
     connection_status: str | None = None
 
+    @property
+    def connected(self) -> bool | None:
+        """Return the polled connection: on, off, or None when unknown."""
+        return connected(self.connection_status)
+
     @classmethod
     def from_dict(cls, data: object, *, gateway_id: str | None = None) -> Self:
         """Build from an appliance object; only the id is required.
 
-        ``gateway_id`` is used when the object does not name its gateway.
+        ``gateway_id`` is the gateway of the request path; an object that
+        names its gateway (event data) is read when none is given.
         """
         obj = _mapping(data, "appliance")
         return cls(
             id=_required_str(obj, "appliance", "id", "applianceID"),
-            gateway_id=_optional_str(obj, "gatewayID") or gateway_id,
-            name=_optional_str(obj, "name", "applianceName"),
-            model=_optional_str(obj, "model"),
-            manufacturer=_optional_str(obj, "manufacturer"),
-            serial_number=_optional_str(obj, "serialNumber"),
-            appliance_type=_optional_str(obj, "type", "applianceType"),
-            kind=_optional_str(obj, "kind"),
-            firmware=_optional_str(obj, "firmware", "firmwareVersion"),
-            connection_status=_optional_str(obj, "connectionStatus"),
+            gateway_id=gateway_id or _opt_str(obj, "appliance", "gatewayID"),
+            name=_opt_str(obj, "appliance", "name", "applianceName"),
+            model=_opt_str(obj, "appliance", "model"),
+            manufacturer=_opt_str(obj, "appliance", "manufacturer"),
+            serial_number=_opt_str(obj, "appliance", "serialnumber", "serialNumber"),
+            appliance_type=_opt_str(obj, "appliance", "type", "applianceType"),
+            kind=_opt_str(obj, "appliance", "kind"),
+            firmware=_opt_str(obj, "appliance", "firmware", "firmwareVersion"),
+            connection_status=_connection(obj, "appliance")[0],
         )
