@@ -27,7 +27,7 @@ from .auth0 import DEMO_PORTAL_EMAIL, DEMO_PORTAL_PASSWORD
 from .emulator import GridxEmulator
 from .fleet import parse_fleet
 from .scenario import DemoScenario
-from .state import DEMO_TOKEN, EmulatorState
+from .state import DEMO_TOKEN, GATEWAY_STATUSES, EmulatorState
 
 DEFAULT_PORT = 8765
 FLEET_TOKEN = "fleet"  # noqa: S105 - a test token, like DEMO_TOKEN
@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="FILE",
         help="JSON state file: loaded if it exists, saved on changes and at exit",
+    )
+    parser.add_argument(
+        "--gateway-status",
+        choices=GATEWAY_STATUSES,
+        default=None,
+        help="set the demo gateway's polled connection status at start",
     )
     parser.add_argument(
         "--scenario", action="store_true", help="emit the demo story of events"
@@ -151,6 +157,7 @@ async def run(
     fleet: tuple[int, int] | None = None,
     fleet_token: str = FLEET_TOKEN,
     batteries: int = 1,
+    gateway_status: str | None = None,
     stop_event: asyncio.Event | None = None,
     on_started: Callable[[GridxEmulator], None] | None = None,
 ) -> None:
@@ -175,6 +182,8 @@ async def run(
         )
     demo = state.demo
     assert demo is not None  # noqa: S101 - seeded just above
+    if gateway_status is not None:
+        state.gateways[demo.gateway_id].set_connection(gateway_status)
     # Portal logins live in memory: seeded on every start.
     emulator.auth0.seed_demo_portal(demo.user_id, password=portal_password)
     stop = stop_event if stop_event is not None else asyncio.Event()
@@ -251,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 retry_base_delay=args.retry_base_delay,
                 batteries=args.batteries,
+                gateway_status=args.gateway_status,
                 **fleet,
             )
         )

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -43,6 +44,13 @@ DEMO_TOKEN = "demo"  # noqa: S105
 STATE_VERSION = 1
 AVAILABLE = "AVAILABLE"
 UNAVAILABLE = "UNAVAILABLE"
+TEMPORARILY_UNAVAILABLE = "TEMPORARILY_UNAVAILABLE"
+GATEWAY_STATUSES = (AVAILABLE, TEMPORARILY_UNAVAILABLE, UNAVAILABLE)
+# How long a gateway of each status has been silent (gridx-live-facts §2).
+GATEWAY_SILENCE: dict[str, timedelta] = {
+    TEMPORARILY_UNAVAILABLE: timedelta(minutes=2),
+    UNAVAILABLE: timedelta(hours=24),
+}
 MAX_SECRETS = 5
 
 
@@ -127,19 +135,50 @@ class Gateway:
     model: str = "gridBox"
     manufacturer: str = "gridX"
     connection_status: str = AVAILABLE
+    created_at: str = field(default_factory=utc_now_iso)
+    # When the gateway last contacted the cloud; None: now (it is AVAILABLE).
+    contacted_at: str | None = None
+
+    def set_connection(self, status: str, now: datetime | None = None) -> None:
+        """Set the connection status and a ``contactedAt`` that fits it.
+
+        gridX: ``TEMPORARILY_UNAVAILABLE`` means no data for 2 minutes,
+        ``UNAVAILABLE`` none for 24 hours (gridx-live-facts §2); the emulator
+        dates the last contact back by that much when the status changes.
+        """
+        now = now or datetime.now(UTC)
+        if status != self.connection_status:
+            silent = GATEWAY_SILENCE.get(status)
+            self.contacted_at = None if silent is None else rfc3339(now - silent)
+        self.connection_status = status
+
+    @property
+    def startcode(self) -> str:
+        """Return the registration code (``^[A-F0-9]{16}$``), derived from the id."""
+        return hashlib.sha256(self.id.encode()).hexdigest()[:16].upper()
 
     def to_api(self) -> dict[str, Any]:
-        """Return the ``GET /gateways`` item (an assumed shape)."""
+        """Return the ``GET /gateways`` item (gridx-live-facts §2, `contract.GATEWAY`)."""
         return {
             "id": self.id,
+            "type": "PHYSICAL",
+            "startcode": self.startcode,
             "name": self.name,
-            "serialNumber": self.serial_number,
-            "connectionStatus": self.connection_status,
-            "systemID": self.system_id,
-            # Real lists nest the system (gridx-live-facts §2).
-            "system": {"id": self.system_id, "name": self.system_name},
+            "serialnumber": self.serial_number,
             "model": self.model,
             "manufacturer": self.manufacturer,
+            "connectionStatus": {
+                "status": self.connection_status,
+                "contactedAt": self.contacted_at or utc_now_iso(),
+            },
+            "createdAt": self.created_at,
+            "updatedAt": self.created_at,
+            # Not in the spec's `Gateway`, but real lists nest the system (§2).
+            "system": {
+                "id": self.system_id,
+                "name": self.system_name,
+                "solution": "HOME",
+            },
         }
 
 
@@ -157,21 +196,45 @@ class Appliance:
     kind: str = "UNKNOWN"
     firmware: str = "1.0.0"
     connection_status: str = AVAILABLE
+    created_at: str = field(default_factory=utc_now_iso)
 
     def to_api(self) -> dict[str, Any]:
-        """Return the ``GET /gateways/{id}/appliances`` item (an assumed shape)."""
-        return {
+        """Return the ``GET /gateways/{id}/appliances`` item (`contract.APPLIANCE`).
+
+        The item does not name its gateway (the one in the path), and only
+        inverters and meters have a ``kind`` (gridx-live-facts §2.1).
+        """
+        body: dict[str, Any] = {
             "id": self.id,
-            "gatewayID": self.gateway_id,
+            "type": self.type,
             "name": self.name,
             "model": self.model,
             "manufacturer": self.manufacturer,
-            "serialNumber": self.serial_number,
-            "type": self.type,
-            "kind": self.kind,
+            "serialnumber": self.serial_number,
             "firmware": self.firmware,
-            "connectionStatus": self.connection_status,
+            "inactive": False,
+            "reverseFlow": False,
+            "state": "CONNECTED",
+            "connectionStatus": {"status": self.connection_status},
+            "createdAt": self.created_at,
+            "updatedAt": self.created_at,
         }
+        match self.type:
+            case "INVERTER":
+                body["kind"] = self.kind
+                body["inverter"] = {"type": self.model}
+            case "METER":
+                body["kind"] = self.kind
+                body["auxMeter"] = {"location": self.kind, "type": self.model}
+            case "HEAT_PUMP":
+                body["heatPump"] = {
+                    "type": "UNKNOWN",
+                    "controllable": False,
+                    "behindGCP": True,
+                    "withOwnTariff": False,
+                    "userControlEnabled": False,
+                }
+        return body
 
 
 @dataclass
@@ -371,7 +434,7 @@ class EmulatorState:
             if gateway is None:
                 return False
             online = event_type == EventType.GATEWAY_ONLINE
-            gateway.connection_status = AVAILABLE if online else UNAVAILABLE
+            gateway.set_connection(AVAILABLE if online else UNAVAILABLE)
             return True
         if event_type in (EventType.APPLIANCE_ONLINE, EventType.APPLIANCE_OFFLINE):
             appliance = self.appliances.get(str(data.get("applianceID")))

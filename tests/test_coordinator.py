@@ -106,9 +106,9 @@ async def test_reconciles_connection_status(
     demo_ids: DemoIds,
     emulator: GridxEmulator,
 ) -> None:
-    """Anything but AVAILABLE is off, on the next poll (every 15 minutes)."""
-    emulator.state.gateways[demo_ids.gateway_id].connection_status = "UNAVAILABLE"
-    emulator.state.appliances[demo_ids.meter_id].connection_status = "OFFLINE"
+    """UNAVAILABLE is off, on the next poll (every 15 minutes)."""
+    emulator.state.gateways[demo_ids.gateway_id].set_connection("UNAVAILABLE")
+    emulator.state.appliances[demo_ids.meter_id].connection_status = "UNAVAILABLE"
     coordinator = init_integration.runtime_data.coordinator
     polled_at = coordinator.data.polled_at
     async_fire_time_changed(

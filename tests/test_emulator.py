@@ -630,41 +630,52 @@ async def test_gateways_and_appliances(
     status, headers, body = await emulator_api.request("GET", "/gateways")
     assert status == 200
     assert headers["Content-Type"] == CONTENT_TYPE
-    assert body == [
-        {
-            "id": demo_ids.gateway_id,
-            "name": "Demo gridBox",
-            "serialNumber": "D403-007-000-000-001-B-X",
-            "connectionStatus": "AVAILABLE",
-            "systemID": demo_ids.system_id,
-            "system": {"id": demo_ids.system_id, "name": "Demo system"},
-            "model": "gridBox",
-            "manufacturer": "gridX",
-        }
-    ]
+    # The documented item (gridx-live-facts §2): `connectionStatus` an
+    # object, `serialnumber` lower case, the system nested, no `systemID`.
+    [gateway] = body
+    contacted_at = gateway["connectionStatus"].pop("contactedAt")
+    assert datetime.fromisoformat(contacted_at).tzinfo is not None
+    assert gateway == {
+        "id": demo_ids.gateway_id,
+        "type": "PHYSICAL",
+        "startcode": emulator.state.gateways[demo_ids.gateway_id].startcode,
+        "name": "Demo gridBox",
+        "serialnumber": "D403-007-000-000-001-B-X",
+        "connectionStatus": {"status": "AVAILABLE"},
+        "createdAt": gateway["createdAt"],
+        "updatedAt": gateway["createdAt"],
+        "system": {"id": demo_ids.system_id, "name": "Demo system", "solution": "HOME"},
+        "model": "gridBox",
+        "manufacturer": "gridX",
+    }
     status, _, body = await emulator_api.request(
         "GET", f"/gateways/{demo_ids.gateway_id}/appliances"
     )
     assert status == 200
-    assert [(a["id"], a["type"], a["kind"]) for a in body] == [
+    # Only inverters and meters have a kind (gridx-live-facts §2.1).
+    assert [(a["id"], a["type"], a.get("kind")) for a in body] == [
         (demo_ids.inverter_id, "INVERTER", "HYBRID"),
         (demo_ids.meter_id, "METER", "GRID"),
-        (demo_ids.ev_station_id, "EVSTATION", "EVSTATION"),
+        (demo_ids.ev_station_id, "EVSTATION", None),
     ]
-    assert set(body[0]) == {
+    # The item does not name its gateway: it is the one in the path.
+    assert set(body[2]) == {
         "id",
-        "gatewayID",
+        "type",
         "name",
         "model",
         "manufacturer",
-        "serialNumber",
-        "type",
-        "kind",
+        "serialnumber",
         "firmware",
+        "inactive",
+        "reverseFlow",
+        "state",
         "connectionStatus",
+        "createdAt",
+        "updatedAt",
     }
-    assert {a["gatewayID"] for a in body} == {demo_ids.gateway_id}
-    assert {a["connectionStatus"] for a in body} == {"AVAILABLE"}
+    assert body[1]["auxMeter"] == {"location": "GRID", "type": "AM550"}
+    assert [a["connectionStatus"] for a in body] == [{"status": "AVAILABLE"}] * 3
 
 
 async def test_appliances_of_unknown_or_foreign_gateway(
@@ -854,14 +865,14 @@ async def test_deliver_updates_polled_state(
         emulator.make_event("gateway/offline", {"gatewayID": demo_ids.gateway_id})
     )
     _, _, body = await emulator_api.request("GET", "/gateways")
-    assert body[0]["connectionStatus"] == "UNAVAILABLE"
+    assert body[0]["connectionStatus"]["status"] == "UNAVAILABLE"
     await emulator.deliver(
         emulator.make_event("appliance/offline", {"applianceID": demo_ids.meter_id})
     )
     _, _, body = await emulator_api.request(
         "GET", f"/gateways/{demo_ids.gateway_id}/appliances"
     )
-    assert [a["connectionStatus"] for a in body] == [
+    assert [a["connectionStatus"]["status"] for a in body] == [
         "AVAILABLE",
         "UNAVAILABLE",
         "AVAILABLE",
@@ -1342,10 +1353,10 @@ async def test_scenario_delivers_and_updates_gateway(
     assert step.event["type"] == "gateway/offline"
     assert [(r.target_id, r.status) for r in step.results] == [(sub.id, 204)]
     _, _, body = await emulator_api.request("GET", "/gateways")
-    assert body[0]["connectionStatus"] == "UNAVAILABLE"
+    assert body[0]["connectionStatus"]["status"] == "UNAVAILABLE"
     assert await scenario.run(steps=3) == 3
     _, _, body = await emulator_api.request("GET", "/gateways")
-    assert body[0]["connectionStatus"] == "AVAILABLE"
+    assert body[0]["connectionStatus"]["status"] == "AVAILABLE"
     requests = await webhook_receiver.wait_for(4)
     assert [r.json()["type"] for r in requests] == EXPECTED_STORY_SEED_7[:4]
     for request in requests:
@@ -1457,6 +1468,7 @@ def test_cli_main_passes_arguments(
         "seed": 4,
         "retry_base_delay": 0.5,
         "batteries": 2,
+        "gateway_status": None,
     }
     assert cli.build_parser().parse_args([]).port == 8765
     assert cli.build_parser().parse_args([]).batteries == 1
