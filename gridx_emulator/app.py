@@ -415,7 +415,7 @@ class GridxApi:
     async def _list_gateways(
         self, request: web.Request, caller: Caller
     ) -> web.Response:
-        """``GET /gateways``: one page of the account's gateways (assumed shape)."""
+        """``GET /gateways``: one page of the account's gateways (`contract.GATEWAY`)."""
         bounds = page_bounds(request.query)
         if isinstance(bounds, list):
             raise ApiError(422, "Validation failed", bounds)
@@ -429,7 +429,7 @@ class GridxApi:
     async def _list_appliances(
         self, request: web.Request, caller: Caller
     ) -> web.Response:
-        """``GET /gateways/{id}/appliances`` (assumed shape)."""
+        """``GET /gateways/{id}/appliances`` (`contract.APPLIANCE`)."""
         state = self._emulator.state
         gateway = state.gateways.get(request.match_info["gateway_id"])
         if gateway is None or gateway.account_id != caller.user.account_id:

@@ -11,6 +11,7 @@ from homeassistant.const import (
     STATE_OFF,
     STATE_ON,
     STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
     Platform,
 )
 from homeassistant.core import HomeAssistant
@@ -125,6 +126,59 @@ async def test_reconciles_connection_status(
         state_of(hass, BS, f"{demo_ids.inverter_id}_appliance_connection").state
         == STATE_ON
     )
+
+
+async def test_polled_statuses_of_gateways_and_appliances(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    demo_ids: DemoIds,
+    emulator: GridxEmulator,
+    post_webhook: PostWebhook,
+) -> None:
+    """Gateway and appliance statuses as gridX documents them (live facts §2, §2.1).
+
+    TEMPORARILY_UNAVAILABLE is off, with the status and the last contact as
+    attributes; an appliance's UNKNOWN is unknown; AVAILABLE is on again. A
+    push newer than the poll decides the state, without the poll's status.
+    """
+    coordinator = init_integration.runtime_data.coordinator
+    gateway = emulator.state.gateways[demo_ids.gateway_id]
+    gateway.set_connection("TEMPORARILY_UNAVAILABLE")
+    emulator.state.appliances[demo_ids.ev_station_id].connection_status = "UNKNOWN"
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    connection = state_of(hass, BS, f"{demo_ids.gateway_id}_gateway_connection")
+    assert connection.state == STATE_OFF
+    assert connection.attributes["status"] == "temporarily_unavailable"
+    assert gateway.contacted_at is not None
+    assert dt_util.parse_datetime(
+        connection.attributes["contacted_at"]
+    ) == dt_util.parse_datetime(gateway.contacted_at)
+    station = f"{demo_ids.ev_station_id}_appliance_connection"
+    assert state_of(hass, BS, station).state == STATE_UNKNOWN
+    # The device page shows the gateway's serial number.
+    device = get_device(hass, demo_ids.gateway_id)
+    assert device is not None
+    assert device.serial_number == "D403-007-000-000-001-B-X"
+
+    gateway.set_connection("AVAILABLE")
+    emulator.state.appliances[demo_ids.ev_station_id].connection_status = "AVAILABLE"
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    connection = state_of(hass, BS, f"{demo_ids.gateway_id}_gateway_connection")
+    assert (connection.state, connection.attributes["status"]) == (
+        STATE_ON,
+        "available",
+    )
+    assert state_of(hass, BS, station).state == STATE_ON
+
+    later = dt_util.utcnow() + timedelta(minutes=1)
+    body = event("gateway/offline", gateway_data(demo_ids.gateway_id), time=later)
+    assert (await post_webhook(body)).status == HTTPStatus.NO_CONTENT
+    await hass.async_block_till_done()
+    connection = state_of(hass, BS, f"{demo_ids.gateway_id}_gateway_connection")
+    assert connection.state == STATE_OFF
+    assert "status" not in connection.attributes
 
 
 async def test_push_wins_over_older_poll(

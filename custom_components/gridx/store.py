@@ -198,11 +198,12 @@ class GridxStore:
     ) -> None:
         """Apply what a poll saw, as of ``polled_at`` (the poll's start).
 
-        Seeds and reconciles connectivity from ``connectionStatus``
-        (``AVAILABLE`` is on, anything else off) and discovers resources no
-        create event announced. A push newer than ``polled_at`` wins. A
-        ``complete`` poll also counts the gateways and appliances it missed
-        (removed after `apply.STALE_AFTER_POLLS` such polls in a row).
+        Seeds and reconciles connectivity from ``connectionStatus.status``
+        (``AVAILABLE`` on, ``TEMPORARILY_UNAVAILABLE``/``UNAVAILABLE`` off,
+        anything else unknown) and discovers resources no create event
+        announced. A push newer than ``polled_at`` wins. A ``complete`` poll
+        also counts the gateways and appliances it missed (removed after
+        `apply.STALE_AFTER_POLLS` such polls in a row).
         """
         self.applier.apply_poll(gateways, appliances, polled_at, complete=complete)
         self.pipeline.async_notify()

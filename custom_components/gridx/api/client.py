@@ -485,7 +485,7 @@ class GridxClient:
         """Delete a notification rule."""
         await self._request("DELETE", self._rules_path(account_id, user_id, rule_id))
 
-    # -- Read API used for polling (undocumented shapes) -------------------
+    # -- Read API used for polling (gridx-live-facts §2, §2.1) ---------------
 
     async def _list_pages[T: Gateway | Appliance](
         self, path: str, what: str, parse: Callable[[Any], T]
