@@ -168,6 +168,10 @@ class Stack:
     portal_password: str | None = None
     # More emulator options (e.g. ("--batteries", "2")).
     emulator_args: tuple[str, ...] = ()
+    # The emulator's demo story of events (its gateway goes offline and back).
+    scenario: bool = True
+    # The demo gateway's polled connection status, set at the emulator's start.
+    gateway_status: str | None = None
     # YAML appended to configuration.yaml (e.g. "energy:" for the browser test).
     extra_config: str = ""
     access_token: str = ""
@@ -258,7 +262,7 @@ class Stack:
                 str(self.emulator_port),
                 "--token",
                 self.gridx_token,
-                "--scenario",
+                *(["--scenario"] if self.scenario else []),
                 "--interval",
                 str(scenario_interval),
                 "--seed",
@@ -278,18 +282,24 @@ class Stack:
             options += ["--state", str(self.workdir / "emulator-state.json")]
         if self.portal_password is not None:
             options += ["--portal-password", self.portal_password]
+        if self.gateway_status is not None:
+            options += ["--gateway-status", self.gateway_status]
         return [*options, *self.emulator_args]
 
-    def restart_emulator(self, *, portal_password: str) -> None:
+    def restart_emulator(
+        self, *, portal_password: str, gateway_status: str | None = None
+    ) -> None:
         """Restart the emulator with a new demo portal password.
 
         Its refresh tokens and bearers live in memory: they are gone, as if
         the password had been changed at the portal (which revokes them).
+        With ``gateway_status``, the demo gateway gets that polled status.
         """
         assert self.emulator is not None
         self.emulator.stop()
         options = self._emulator_options()
         self.portal_password = portal_password
+        self.gateway_status = gateway_status
         args = self.emulator.args
         self.emulator.args = args[: len(args) - len(options)] + self._emulator_options()
         self.emulator.log = self.workdir / "emulator-restarted.log"

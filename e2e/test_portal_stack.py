@@ -3,10 +3,16 @@
 Add gridX through the config-flow REST API with the emulator's demo portal
 login (E.ON Home Manager, no webhook permissions), see the entry run
 poll-only with the repair issue ``push_unavailable`` (as the Repairs
-dashboard lists it), its gateway polled through the portal bearer and live
-solar and grid power as numbers; then the portal password changes (the emulator
-restarts: its refresh tokens are gone, the old password is refused) and a
-reload leads to a reauth, which the new password completes.
+dashboard lists it), its gateway polled through the portal bearer (its
+Connection on for an AVAILABLE gateway, serial numbers on the device pages)
+and live solar and grid power as numbers; then the portal password changes
+and the gateway stops reporting (the emulator restarts: its refresh tokens
+are gone, the old password is refused, the gateway is UNAVAILABLE) and a
+reload leads to a reauth, which the new password completes; the next poll
+turns the gateway's Connection off.
+
+The emulator runs without its event story here: nothing is delivered to a
+poll-only entry, and the story's gateway/offline would flip the polled status.
 """
 
 from typing import Any
@@ -26,7 +32,7 @@ NEW_PASSWORD = "changed-at-the-portal"
 @pytest.fixture(scope="module")
 def stack_options() -> dict[str, Any]:
     """Keep the emulator's state in a file, so it survives a restart."""
-    return {"emulator_state": True}
+    return {"emulator_state": True, "scenario": False}
 
 
 def _issues(stack: Stack) -> dict[str, dict[str, Any]]:
@@ -55,6 +61,26 @@ def _live_power(stack: Stack) -> dict[str, float]:
             if state not in ("unknown", "unavailable"):
                 found[entity_id] = float(state)
     return found if len(found) == 2 else {}
+
+
+def _gateway_connection(stack: Stack) -> dict[str, Any] | None:
+    """Return the state of the gateway's Connection sensor, None until it exists."""
+    entities = ws_command(stack, "config/entity_registry/list")
+    for entity in entities:
+        if entity["platform"] == "gridx" and entity["unique_id"].endswith(
+            "_gateway_connection"
+        ):
+            state: dict[str, Any] = stack.api(
+                "GET", f"/api/states/{entity['entity_id']}"
+            )
+            return state
+    return None
+
+
+def _serial_numbers(stack: Stack, entry_id: str) -> set[str | None]:
+    """Return the serial numbers of the entry's devices (as the device page shows)."""
+    devices = ws_command(stack, "config/device_registry/list")
+    return {d["serial_number"] for d in devices if entry_id in d["config_entries"]}
 
 
 def test_portal_story(stack: Stack) -> None:
@@ -114,10 +140,26 @@ def test_portal_story(stack: Stack) -> None:
     )
     assert all(value >= 0 for key, value in power.items() if "solar" in key), power
 
+    # The gateway is AVAILABLE at gridX: its Connection is on, with the
+    # polled status; every device shows the serial number gridX lists
+    # (`serialnumber`, gridx-live-facts §2, §2.1).
+    connection = wait_for(
+        lambda: _gateway_connection(stack), timeout=60, what="the gateway Connection"
+    )
+    assert connection["state"] == "on", connection
+    assert connection["attributes"]["status"] == "available", connection
+    [gateway] = stack.gridx("GET", "/gateways")
+    listed = {gateway["serialnumber"]} | {
+        appliance["serialnumber"]
+        for appliance in stack.gridx("GET", f"/gateways/{gateway['id']}/appliances")
+    }
+    assert _serial_numbers(stack, entry_id) >= listed, listed
+
     # The password changes at the portal: the emulator forgets its refresh
     # tokens (the stored one is revoked) and refuses the old password. A
-    # reload must end in reauth (one password grant, refused).
-    stack.restart_emulator(portal_password=NEW_PASSWORD)
+    # reload must end in reauth (one password grant, refused). Meanwhile the
+    # gateway has not reported for a day: gridX lists it UNAVAILABLE.
+    stack.restart_emulator(portal_password=NEW_PASSWORD, gateway_status="UNAVAILABLE")
     stack.api("POST", f"/api/config/config_entries/entry/{entry_id}/reload")
     [reauth] = wait_for(
         lambda: [f for f in _flows(stack) if f["context"]["source"] == "reauth"],
@@ -142,6 +184,17 @@ def test_portal_story(stack: Stack) -> None:
         timeout=60,
         what="the entry to load again",
     )
+    # Polled again: the UNAVAILABLE gateway's Connection is off.
+    connection = wait_for(
+        lambda: (
+            (state := _gateway_connection(stack)) is not None
+            and state["state"] == "off"
+            and state
+        ),
+        timeout=60,
+        what="the gateway Connection to turn off",
+    )
+    assert connection["attributes"]["status"] == "unavailable", connection
 
     # Neither password reached the log, nor the e-mail: Home Assistant's own
     # lines (the reauth above among them) name the entry by its title.
