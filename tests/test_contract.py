@@ -268,6 +268,8 @@ def test_contract_appliances_by_type() -> None:
     assert validate(APPLIANCE, {**inverter, "hybridCalcMode": 1.5}) == [
         "$.hybridCalcMode: expected an integer"
     ]
+    # `position` is required by the spec but has no schema: any value fits.
+    assert validate(APPLIANCE, {**inverter, "position": {"x": 1}}) == []
     assert validate(LIVE, {"grid": "-900"}) == ["$.grid: expected a number"]
     assert validate(ROTATED_SECRET, {"secret": 1}) == ["$.secret: expected a string"]
 

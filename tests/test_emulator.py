@@ -1598,6 +1598,25 @@ async def test_cli_run_in_process(
 
 
 @pytest.mark.usefixtures("socket_enabled")
+async def test_cli_run_sets_the_gateway_status(tmp_path: Path) -> None:
+    """``--gateway-status`` sets the demo gateway's polled status (kept in the state)."""
+    state_path = tmp_path / "state.json"
+    stop = asyncio.Event()
+    await cli.run(
+        port=0,
+        state_path=state_path,
+        gateway_status="UNAVAILABLE",
+        stop_event=stop,
+        on_started=lambda _: stop.set(),
+    )
+    state = EmulatorState.load(state_path)
+    assert state.demo is not None
+    gateway = state.gateways[state.demo.gateway_id]
+    assert gateway.connection_status == "UNAVAILABLE"
+    assert gateway.contacted_at is not None
+
+
+@pytest.mark.usefixtures("socket_enabled")
 async def test_cli_run_stops_on_sigint(capsys: pytest.CaptureFixture[str]) -> None:
     await cli.run(port=0, on_started=lambda _: signal.raise_signal(signal.SIGINT))
     out = capsys.readouterr().out
