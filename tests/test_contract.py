@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.gridx.api import resources
+from custom_components.gridx.api import live as live_api, resources
 from custom_components.gridx.api.live import (
     HistoricalSeries,
     LiveMeasurement,
@@ -402,6 +402,38 @@ def test_wrong_typed_optional_fields_are_ignored_and_logged_once(
             "gridX sent appliance.connectionStatus.status as list,"
             " not as documented; ignoring it"
         ),
+    ]
+
+
+def test_wrong_typed_measurements_are_ignored_and_logged_once(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live values of the wrong type count as absent; one line per field."""
+    monkeypatch.setattr(live_api, "_LOGGED", set())
+    body = {
+        **fixture("live"),
+        "photovoltaic": "5200",
+        "battery": [1500],
+        "heatPumps": {"power": 600},
+        "evChargingStations": [{"power": 0, "plugState": 1}],
+        "somethingNew": 1,
+    }
+    for _ in range(2):
+        live = LiveMeasurement.from_dict(body)
+        assert live.get("photovoltaic") is None
+        assert live.get("somethingNew") == 1
+        assert (live.battery, live.heat_pumps) == (None, ())
+        assert [s.plug_state for s in live.ev_stations] == [None]
+    messages = [r.getMessage() for r in caplog.records if r.name == live_api.__name__]
+    assert sorted(messages) == [
+        f"gridX sent the measurement field {key} as {kind}, not as documented;"
+        " ignoring it"
+        for key, kind in (
+            ("battery", "list"),
+            ("heatPumps", "dict"),
+            ("photovoltaic", "str"),
+            ("plugState", "int"),
+        )
     ]
 
 

@@ -1,8 +1,9 @@
 """Typed views of gridX live and historical measurements (gridx-live-facts §2-§4).
 
 Protocol core: no Home Assistant imports. Parsing is tolerant: every value is
-optional, a value of the wrong type counts as absent, unknown fields are
-ignored, and only a body that is not a JSON object raises GridxResponseError.
+optional, a value of the wrong type counts as absent (logged once per field),
+unknown fields are ignored, and only a body that is not a JSON object raises
+GridxResponseError. ``gridx_emulator.contract`` states the documented shapes.
 
 Units as gridX sends them: power in W, meter readings in **Ws** (not Wh),
 rates and states of charge as 0.0-1.0, capacities in Wh. Signs: ``grid`` is
@@ -14,13 +15,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+import logging
 import math
 from typing import Any, Self
 
 from .errors import GridxResponseError
 
+_LOGGER = logging.getLogger(__name__)
+
 # Joules per kWh: a Ws meter reading divided by this is kWh.
 WS_PER_KWH = 3_600_000
+
+# Fields whose wrong type was logged: once per process, not on every poll.
+_LOGGED: set[str] = set()
+
+
+def _wrong_type(key: str, value: object) -> None:
+    """Log once that a field had an unexpected type (never its value)."""
+    if key not in _LOGGED:
+        _LOGGED.add(key)
+        _LOGGER.warning(
+            "gridX sent the measurement field %s as %s, not as documented; ignoring it",
+            key,
+            type(value).__name__,
+        )
 
 
 def _obj(data: object, what: str) -> Mapping[str, Any]:
@@ -31,28 +49,42 @@ def _obj(data: object, what: str) -> Mapping[str, Any]:
     return data
 
 
-def _num(data: Mapping[str, Any], key: str) -> float | None:
-    """Return a finite int or float (never a bool), else None."""
-    value = data.get(key)
+def _number(value: object) -> float | None:
+    """Return a finite int or float (never a bool) as a float, else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     number = float(value)
     return number if math.isfinite(number) else None
 
 
+def _num(data: Mapping[str, Any], key: str) -> float | None:
+    """Return the number ``key``; a present non-number is logged once."""
+    value = data.get(key)
+    number = _number(value)
+    if number is None and value is not None:
+        _wrong_type(key, value)
+    return number
+
+
 def _str(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        _wrong_type(key, value)
     return value if isinstance(value, str) and value else None
 
 
 def _sub(data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
     value = data.get(key)
+    if value is not None and not isinstance(value, Mapping):
+        _wrong_type(key, value)
     return value if isinstance(value, Mapping) else None
 
 
 def _items(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
     value = data.get(key)
     if not isinstance(value, list):
+        if value is not None:
+            _wrong_type(key, value)
         return []
     return [item for item in value if isinstance(item, Mapping)]
 
@@ -200,11 +232,7 @@ class LiveMeasurement:
         station = _sub(obj, "evChargingStation")
         return cls(
             measured_at=parse_time(obj.get("measuredAt")),
-            values={
-                key: number
-                for key in obj
-                if isinstance(key, str) and (number := _num(obj, key)) is not None
-            },
+            values=_top_level_numbers(obj),
             battery=None if battery is None else LiveBattery.from_dict(battery),
             batteries=tuple(map(LiveBattery.from_dict, _items(obj, "batteries"))),
             heat_pumps=tuple(map(LiveHeatPump.from_dict, _items(obj, "heatPumps"))),
@@ -223,6 +251,21 @@ class LiveMeasurement:
     def get(self, key: str) -> float | None:
         """Return the top-level number ``key`` (a gridX field name), or None."""
         return self.values.get(key)
+
+
+def _top_level_numbers(obj: Mapping[str, Any]) -> dict[str, float]:
+    """Return every top-level number; objects and arrays are read apart.
+
+    A top-level string or boolean (other than ``measuredAt``) is a number of
+    the wrong type: ignored and logged once.
+    """
+    values: dict[str, float] = {}
+    for key, value in obj.items():
+        if (number := _number(value)) is not None:
+            values[key] = number
+        elif isinstance(value, str | bool) and key != "measuredAt":
+            _wrong_type(key, value)
+    return values
 
 
 # -- /systems/{id}/historical -----------------------------------------------
