@@ -415,7 +415,7 @@ def test_wrong_typed_measurements_are_ignored_and_logged_once(
         "photovoltaic": "5200",
         "battery": [1500],
         "heatPumps": {"power": 600},
-        "evChargingStations": [{"power": 0, "plugState": 1}],
+        "evChargingStations": [{"power": "0", "plugState": 1}],
         "somethingNew": 1,
     }
     for _ in range(2):
@@ -423,7 +423,7 @@ def test_wrong_typed_measurements_are_ignored_and_logged_once(
         assert live.get("photovoltaic") is None
         assert live.get("somethingNew") == 1
         assert (live.battery, live.heat_pumps) == (None, ())
-        assert [s.plug_state for s in live.ev_stations] == [None]
+        assert [(s.power, s.plug_state) for s in live.ev_stations] == [(None, None)]
     messages = [r.getMessage() for r in caplog.records if r.name == live_api.__name__]
     assert sorted(messages) == [
         f"gridX sent the measurement field {key} as {kind}, not as documented;"
@@ -433,6 +433,7 @@ def test_wrong_typed_measurements_are_ignored_and_logged_once(
             ("heatPumps", "dict"),
             ("photovoltaic", "str"),
             ("plugState", "int"),
+            ("power", "str"),
         )
     ]
 
