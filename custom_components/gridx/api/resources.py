@@ -4,8 +4,9 @@ Every resource is a frozen dataclass with a tolerant ``from_dict``: unknown
 fields are ignored, optional fields may be missing or ``null``, an optional
 field of the wrong type is ignored (and logged once), and a wrong shape (not
 an object, a required field missing or of the wrong type) raises
-GridxResponseError. ``gridx_emulator.contract`` states the documented shapes. Error messages name the field and the expected type but
+GridxResponseError. Error messages name the field and the expected type but
 never echo a value, so a secret can never end up in one.
+``gridx_emulator.contract`` states the documented shapes.
 """
 
 from collections.abc import Mapping
