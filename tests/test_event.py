@@ -11,8 +11,8 @@ from urllib.parse import urlparse
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE, ATTR_EVENT_TYPES
 from homeassistant.components.webhook import async_generate_url
-from homeassistant.const import STATE_UNKNOWN, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant, State, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -26,15 +26,16 @@ from custom_components.gridx import async_remove_config_entry_device
 from custom_components.gridx.api.models import parse_event_dict
 from custom_components.gridx.api.resources import Gateway
 from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
-from custom_components.gridx.const import DOMAIN
+from custom_components.gridx.const import DOMAIN, ResourceKind
 from custom_components.gridx.event import (
     EV_EVENT_TYPES,
     GATEWAY_EVENT_TYPES,
     GridxEventEntity,
     event_attributes,
 )
+from custom_components.gridx.identity import entity_unique_id
 
-from .conftest import SECRET, WEBHOOK_ID, PostWebhook, load_event
+from .conftest import ACCOUNT_ID, SECRET, WEBHOOK_ID, PostWebhook, load_event
 from .gridx_state import (
     APPLIANCE_ID,
     ASSET_ID,
@@ -48,6 +49,7 @@ from .gridx_state import (
     get_device,
     patch_poll,
 )
+from .ha_compat import mock_restore_cache
 
 EV_EVENT = f"{ASSET_ID}_event"
 GATEWAY_EVENT = f"{GATEWAY_ID}_event"
@@ -468,3 +470,75 @@ async def test_removed_device_comes_back_with_its_entity(
     await _post(post_webhook, hass, again)
 
     assert _state(hass, EV_EVENT).attributes[ATTR_EVENT_TYPE] == "charge_failed"
+
+
+@pytest.fixture
+def registered_events(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A previous run: the EV's entity fired, the gateway's has no event stored."""
+    hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"] = {
+        "version": 2,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.{mock_config_entry.entry_id}",
+        "data": {
+            "resources": [
+                {"kind": "gateway", "id": GATEWAY_ID, "name": "My gridBox"},
+                {"kind": "ev", "id": ASSET_ID, "gateway_id": GATEWAY_ID},
+            ],
+        },
+    }
+    mock_config_entry.add_to_hass(hass)
+    cache = [
+        (
+            entity_unique_id(ACCOUNT_ID, ResourceKind.EV, ASSET_ID, "event"),
+            State(
+                "event.electric_vehicle_charging",
+                "2026-06-20T14:03:27.123+00:00",
+                {ATTR_EVENT_TYPE: "charge_failed", "event_id": "restored-id"},
+            ),
+            {
+                "last_event_type": "charge_failed",
+                "last_event_attributes": {"event_id": "restored-id"},
+            },
+        ),
+        (
+            entity_unique_id(ACCOUNT_ID, ResourceKind.GATEWAY, GATEWAY_ID, "event"),
+            State("event.my_gridbox_installation", STATE_UNKNOWN),
+            {"last_event_type": None, "last_event_attributes": None},
+        ),
+    ]
+    for unique_id, state, _ in cache:
+        entity_registry.async_get_or_create(
+            Platform.EVENT,
+            DOMAIN,
+            unique_id,
+            config_entry=mock_config_entry,
+            suggested_object_id=state.entity_id.split(".", 1)[1],
+        )
+    mock_restore_cache(hass, cache)
+
+
+@pytest.mark.usefixtures("platforms", "poll", "registered_events", "init_integration")
+async def test_registered_entities_restore_themselves(
+    hass: HomeAssistant, post_webhook: PostWebhook
+) -> None:
+    """After a restart each registered event entity decides from its own restore data.
+
+    The EV's entity fired before: it is back with its last event. The
+    gateway's entity has no event in its restore data: it is unavailable
+    (not "Unknown") until its next event.
+    """
+    ev = _state(hass, EV_EVENT)
+    assert ev.state == "2026-06-20T14:03:27.123+00:00"
+    assert ev.attributes[ATTR_EVENT_TYPE] == "charge_failed"
+    assert ev.attributes["event_id"] == "restored-id"
+    assert _state(hass, GATEWAY_EVENT).state == STATE_UNAVAILABLE
+
+    await _post(post_webhook, hass, load_event("appliance_create.json"))
+    gateway = _state(hass, GATEWAY_EVENT)
+    assert gateway.attributes[ATTR_EVENT_TYPE] == "appliance_created"
+    assert gateway.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)

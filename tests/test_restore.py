@@ -3,7 +3,13 @@
 from collections.abc import Generator
 from typing import Any
 
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN, Platform
+from homeassistant.const import (
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -170,12 +176,13 @@ async def test_reload_keeps_state_and_times(
     assert state_of(hass, BS, f"{ASSET_ID}_ev_plugged").state == STATE_ON
 
 
-async def test_restored_garbage_is_unknown(
+@pytest.fixture
+def garbage(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
     mock_config_entry: MockConfigEntry,
 ) -> None:
-    """Restored values of the wrong shape show as unknown, not as errors."""
+    """A previous run left restore data of the wrong shape, or none."""
     hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"] = {
         "version": 1,
         "minor_version": 1,
@@ -218,14 +225,27 @@ async def test_restored_garbage_is_unknown(
             ),
         ],
     )
-    mock_config_entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("garbage", "init_integration")
+async def test_restored_garbage_is_unknown(
+    hass: HomeAssistant, post_webhook: PostWebhook
+) -> None:
+    """Restored values of the wrong shape show as unknown, not as errors.
+
+    A registered entity comes back at setup and decides from its own restore
+    data; with nothing there at all it is unavailable (never "Unknown" for
+    ever) until its first value arrives.
+    """
     for entity_id in (
         EV_SOC_ENTITY,
         "binary_sensor.roof_inverter_inverter_problem",
         "sensor.roof_inverter_inverter_status",
     ):
         assert hass.states.get(entity_id).state == STATE_UNKNOWN, entity_id  # type: ignore[union-attr]
-    # Nothing to restore and nothing known: not created (it stays registered).
-    assert hass.states.get("binary_sensor.electric_vehicle_plugged_in") is None
+    plugged = "binary_sensor.electric_vehicle_plugged_in"
+    assert hass.states.get(plugged).state == STATE_UNAVAILABLE  # type: ignore[union-attr]
+
+    await post_webhook(event("ev/plugged", ev_data(state="PLUGGED"), time=at(10)))
+    await hass.async_block_till_done()
+    assert hass.states.get(plugged).state == STATE_ON  # type: ignore[union-attr]

@@ -13,16 +13,12 @@ from functools import partial
 from typing import Any, override
 
 from homeassistant.core import callback
-from homeassistant.helpers import entity_registry as er, restore_state
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.restore_state import (
-    ExtraStoredData,
-    RestoreEntity,
-    StoredState,
-)
+from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 
 from .compat import set_via_device
 from .const import ResourceKind, signal_state
@@ -147,9 +143,9 @@ class GridxEntityDescription(EntityDescription):
     # Fed by the coordinator too: subject to the failed-poll availability rule.
     polled: bool = False
     exists_fn: Callable[[GridxResource], bool] = lambda _: True
-    # Created only once the value is known (from a poll, an event, or the
-    # restore data of an entity an earlier version created): a state is
-    # either known or its entity does not exist yet, never "Unknown" for ever.
+    # Created only once the value is known (from a poll or an event), or
+    # when the entity exists already (registered: it restores its value);
+    # until it has a value it is unavailable, never "Unknown" for ever.
     needs_value: bool = True
     # Further attributes of the resource the entity shows (as state
     # attributes): a change of one writes the state too.
@@ -206,8 +202,11 @@ class GridxStateEntity(GridxEntity, RestoreEntity):
     @property
     @override
     def available(self) -> bool:
-        """Return False once the resource is gone or polling keeps failing."""
+        """Return False without a value, without the resource, or while polls fail."""
         if self.resource is None:
+            return False
+        if self.entity_description.needs_value and self.stamped is None:
+            # A registered entity with nothing to restore waits for its value.
             return False
         if not self.entity_description.polled:
             return True
@@ -233,7 +232,10 @@ class GridxStateEntity(GridxEntity, RestoreEntity):
         """Seed a value from restore data if the store has none; follow the store.
 
         The store keeps values and times itself; restore data only matters
-        once, after upgrading from a version that kept values there.
+        once, after upgrading from a version that kept values there (store
+        version 1). Read through `RestoreEntity.async_get_last_extra_data`,
+        the entity's own restore data (how Home Assistant keys its cache
+        changed in 2026.11; this call did not).
         """
         await super().async_added_to_hass()
         key = self.entity_description.state_key
@@ -287,39 +289,26 @@ class GridxStateEntity(GridxEntity, RestoreEntity):
             self.async_write_ha_state()
 
 
-def stored_unique_ids(
-    entry: GridxConfigEntry,
-    keep: Callable[[StoredState], bool],
-    domain: str | None = None,
+def registered_unique_ids(
+    entry: GridxConfigEntry, domain: str | None = None
 ) -> set[str]:
-    """Return the unique ids of the entry's entities whose restore data ``keep``s.
+    """Return the unique ids of the entry's registered entities (of ``domain``).
 
-    Only entities of ``domain``, when given. Read at platform setup, before
-    any entity of the platform is added.
+    An entity that is registered existed before: it is created again at
+    setup and decides from its own restore data
+    (`RestoreEntity.async_get_last_state` / ``async_get_last_extra_data``)
+    what it shows. Only the entity registry's documented helpers are used;
+    Home Assistant's restore cache itself is not read (its layout is not API:
+    2026.11 split it by entity id and by registry id).
     """
     hass = entry.runtime_data.store.hass
-    last_states = restore_state.async_get(hass).last_states
     return {
         entity.unique_id
         for entity in er.async_entries_for_config_entry(
             er.async_get(hass), entry.entry_id
         )
-        if (domain is None or entity.domain == domain)
-        and (stored := last_states.get(entity.entity_id)) is not None
-        and keep(stored)
+        if domain is None or entity.domain == domain
     }
-
-
-def _has_stamped_value(stored: StoredState) -> bool:
-    """Return True for restore data with a value (`GridxRestoreData`).
-
-    An entity an earlier version created keeps its value there, which it
-    hands to the store once added.
-    """
-    return (
-        stored.extra_data is not None
-        and stored.extra_data.as_dict().get("stamped") is not None
-    )
 
 
 @callback
@@ -339,7 +328,7 @@ def async_add_dynamic_entities[D: GridxEntityDescription](
     """
     store = entry.runtime_data.store
     dispatcher = store.dispatcher
-    restorable = stored_unique_ids(entry, _has_stamped_value)
+    registered = registered_unique_ids(entry)
     by_kind: dict[ResourceKind, list[D]] = {}
     for description in descriptions:
         by_kind.setdefault(description.kind, []).append(description)
@@ -361,7 +350,7 @@ def async_add_dynamic_entities[D: GridxEntityDescription](
                 not description.needs_value
                 or description.state_key in resource.states
                 or entity_unique_id(store.account, kind, resource_id, description.key)
-                in restorable
+                in registered
             )
         ]
         if fitting:
@@ -401,6 +390,6 @@ __all__ = [
     "GridxRestoreData",
     "GridxStateEntity",
     "async_add_dynamic_entities",
+    "registered_unique_ids",
     "resource_device_info",
-    "stored_unique_ids",
 ]

@@ -17,10 +17,12 @@ binary sensors show them, the logbook lists their state changes (one
 translated line per event), and device triggers fire on them.
 
 An event entity is created by the first event it fires, so none shows
-"Unknown" until something happens; an entity that fired before comes back
-at setup with its last event. The event that creates the entity is handed
-over before Home Assistant has added it: the entity keeps such early events
-and fires them once it is added.
+"Unknown" until something happens; an entity that exists already (it is in
+the entity registry) comes back at setup and restores its last event itself
+(`EventEntity` restores through `RestoreEntity`); if it has none to restore
+it is unavailable until its next event. The event that creates the entity is
+handed over before Home Assistant has added it: the entity keeps such early
+events and fires them once it is added.
 
 The attributes carry the gridX event id and time and the useful data
 fields; never the gateway user's name, mail or id.
@@ -37,7 +39,6 @@ from homeassistant.components.event import (
     EventEntity,
     EventEntityDescription,
 )
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -54,7 +55,7 @@ from .api.models import (
     SystemActionEventData,
 )
 from .const import ResourceKind
-from .entity import GridxEntity, stored_unique_ids
+from .entity import GridxEntity, registered_unique_ids
 from .identity import entity_unique_id
 from .runtime import GridxConfigEntry
 
@@ -190,19 +191,6 @@ def event_attributes(event: GridxEvent) -> dict[str, Any]:
     return {key: value for key, value in attributes.items() if value is not None}
 
 
-def _fired_before(entry: GridxConfigEntry) -> set[str]:
-    """Return the unique ids of the entry's event entities that fired before.
-
-    Such an entity comes back at setup with its last event; the others are
-    created by their first event.
-    """
-    return stored_unique_ids(
-        entry,
-        lambda stored: stored.state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE),
-        EVENT_DOMAIN,
-    )
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: GridxConfigEntry,
@@ -211,7 +199,8 @@ async def async_setup_entry(
     """Watch every EV and gateway; add its event entity with its first event."""
     store = entry.runtime_data.store
     events = store.dispatcher.events
-    fired_before = _fired_before(entry)
+    # Event entities that exist already: created now, they restore themselves.
+    registered = registered_unique_ids(entry, EVENT_DOMAIN)
     # (kind, resource id) -> how to stop watching it (None: entity added).
     watched: dict[tuple[ResourceKind, str], CALLBACK_TYPE | None] = {}
 
@@ -243,7 +232,7 @@ async def async_setup_entry(
         unique_id = entity_unique_id(
             store.account, description.kind, resource_id, description.key
         )
-        if unique_id in fired_before:
+        if unique_id in registered:
             _create(description, resource_id, None)
             return
 
@@ -301,6 +290,19 @@ class GridxEventEntity(GridxEntity, EventEntity):
         self._attr_unique_id = self._unique_id(description.key)
         # Events that came before the entity was added; None once added.
         self._early_events: list[tuple[str, GridxEvent]] | None = []
+        # Whether it has an event to show: restored, fired, or about to fire.
+        self._has_event = False
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return False until the entity has an event to show.
+
+        An entity created again at setup whose restore data holds no event
+        (it never fired, or fired while unavailable) waits for its next
+        event instead of showing "Unknown".
+        """
+        return self._has_event
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -311,6 +313,8 @@ class GridxEventEntity(GridxEntity, EventEntity):
         it (it skips an entity's first state).
         """
         await super().async_added_to_hass()
+        # EventEntity restored its last event (if any): its state is that time.
+        self._has_event = self.state is not None or bool(self._early_events)
         self.hass.async_create_task(self._async_fire_early(), eager_start=False)
 
     async def _async_fire_early(self) -> None:
@@ -334,5 +338,6 @@ class GridxEventEntity(GridxEntity, EventEntity):
 
     @callback
     def _async_fire(self, event_type: str, event: GridxEvent) -> None:
+        self._has_event = True
         self._trigger_event(event_type, event_attributes(event))
         self.async_write_ha_state()
