@@ -46,6 +46,18 @@ def test_no_references() -> None:
         ), name
 
 
+@pytest.mark.parametrize("name", TRANSLATION_FILES)
+def test_fixable_issues_keep_their_text_in_the_flow(name: str) -> None:
+    """An issue with a fix_flow has no description (hassfest: mutually exclusive).
+
+    The repairs dialog shows the fix flow's first step; its text lives there.
+    """
+    for key, issue in _load(name)["issues"].items():
+        if "fix_flow" in issue:
+            assert "description" not in issue, key
+            assert issue["fix_flow"]["step"]["confirm"]["description"], key
+
+
 def test_german_is_complete() -> None:
     """Every English string has a German one, and no German string is extra."""
     assert _keys(_load("translations/de.json")) == _keys(_load("strings.json"))
