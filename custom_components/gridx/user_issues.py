@@ -24,6 +24,7 @@ then raised and waits for the user. Removing the entry deletes its issues.
 """
 
 from functools import partial
+import re
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
@@ -40,6 +41,7 @@ from .api.enums import (
 )
 from .api.event_types import EventType
 from .api.models import GridxEvent
+from .compat import delete_issues_matching
 from .const import DOMAIN, signal_event
 from .runtime import GridxConfigEntry
 
@@ -91,9 +93,8 @@ def async_remove_user_issues(hass: HomeAssistant, entry_id: str) -> None:
         f"{ISSUE_SYSTEM_ACTION}_{entry_id}_",
         f"{ISSUE_CHARGE_FAILED}_{entry_id}_",
     )
-    for domain, issue_id in list(ir.async_get(hass).issues):
-        if domain == DOMAIN and issue_id.startswith(prefixes):
-            ir.async_delete_issue(hass, DOMAIN, issue_id)
+    pattern = re.compile("|".join(re.escape(prefix) for prefix in prefixes))
+    delete_issues_matching(hass, DOMAIN, pattern)
 
 
 def _device_name(
