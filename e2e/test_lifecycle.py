@@ -101,6 +101,8 @@ def test_item1_brick_event_survives_two_restarts(stack: Stack) -> None:
     errors = [
         line
         for line in stack.ha_log().splitlines()
-        if " ERROR " in line and "custom_components.gridx" in line
+        # Also Home Assistant's own lines about gridX ("Error while setting up
+        # gridx platform for sensor": a platform that failed on this release).
+        if " ERROR " in line and "gridx" in line
     ]
     assert errors == []
