@@ -166,17 +166,10 @@ async def test_item12_migrates_version_1(
         },
     }
     stamped = {"value": True, "time": at(10).isoformat(), "source": "push"}
-    mock_restore_cache_with_extra_data(
-        hass,
-        [
-            (
-                State("binary_sensor.electric_vehicle_plugged_in", STATE_ON),
-                {"stamped": stamped},
-            )
-        ],
-    )
     mock_config_entry.add_to_hass(hass)
-    # The entity the earlier version created (its restore data is its own).
+    # The entity the earlier version created (its restore data is its own),
+    # registered before the cache is seeded, as at a real start (2026.11
+    # keys the cache by registry id).
     er.async_get(hass).async_get_or_create(
         BS,
         DOMAIN,
@@ -185,6 +178,15 @@ async def test_item12_migrates_version_1(
         ),
         config_entry=mock_config_entry,
         suggested_object_id="electric_vehicle_plugged_in",
+    )
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("binary_sensor.electric_vehicle_plugged_in", STATE_ON),
+                {"stamped": stamped},
+            )
+        ],
     )
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
