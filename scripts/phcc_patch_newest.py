@@ -11,10 +11,12 @@ three of them break, all inside the harness, none in this project's code:
    split by entity id and by registry id: the patched helpers load the states
    the way Home Assistant loads its file (``_async_load_stored_states``).
 
-Idempotent; run inside the environment (scripts/bootstrap ... run python
+Idempotent; replaces the files (new inodes), never writes into them; run
+inside the environment (scripts/bootstrap ... run python
 scripts/phcc_patch_newest.py). Exits 1 when a patch no longer applies.
 """
 
+import os
 from pathlib import Path
 import sys
 
@@ -81,7 +83,12 @@ def main() -> int:
                 print(f"phcc patch: {name}: pattern not found, harness changed")
                 return 1
             text = text.replace(old, new)
-        path.write_text(text, encoding="utf-8")
+        # A new file, never a write in place: uv installs from its cache by
+        # hard link, so writing into the file would patch the cached wheel
+        # and with it every other venv of this phcc (the 2026.10.4 one too).
+        fresh = path.with_suffix(".gridx-new")
+        fresh.write_text(text, encoding="utf-8")
+        os.replace(fresh, path)
     print(f"phcc patched for a newer Home Assistant: {ROOT}")
     return 0
 
