@@ -5,15 +5,9 @@ from pathlib import Path
 import shutil
 from typing import Any
 
-from homeassistant.const import __version__ as ha_version
 import pytest
 
 from .harness import Stack
-
-
-def pytest_report_header() -> str:
-    """Name the Home Assistant the stack runs (scripts/test runs e2e on two)."""
-    return f"Home Assistant {ha_version} (a real hass process)"
 
 
 @pytest.fixture(scope="module")
