@@ -249,3 +249,36 @@ async def test_restored_garbage_is_unknown(
     await post_webhook(event("ev/plugged", ev_data(state="PLUGGED"), time=at(10)))
     await hass.async_block_till_done()
     assert hass.states.get(plugged).state == STATE_ON  # type: ignore[union-attr]
+
+
+async def test_only_the_platforms_own_registered_entities_come_back(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A unique id registered on another platform creates no entity here."""
+    hass_storage[f"{DOMAIN}.{mock_config_entry.entry_id}"] = {
+        "version": 2,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.{mock_config_entry.entry_id}",
+        "data": {"resources": [{"kind": "ev", "id": ASSET_ID}]},
+    }
+    mock_config_entry.add_to_hass(hass)
+    # The sensor's unique id, but registered as a binary sensor.
+    er.async_get(hass).async_get_or_create(
+        BS,
+        DOMAIN,
+        _uid(ResourceKind.EV, ASSET_ID, "ev_state_of_charge"),
+        config_entry=mock_config_entry,
+        suggested_object_id="not_a_sensor",
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(EV_SOC_ENTITY) is None
+    assert not [
+        entry
+        for entry in er.async_entries_for_config_entry(
+            er.async_get(hass), mock_config_entry.entry_id
+        )
+        if entry.domain == S
+    ]

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any, override
 
 from homeassistant.core import callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_platform, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -328,7 +328,11 @@ def async_add_dynamic_entities[D: GridxEntityDescription](
     """
     store = entry.runtime_data.store
     dispatcher = store.dispatcher
-    registered = registered_unique_ids(entry)
+    # Only this platform's registered entities (a unique id is unique per
+    # platform); this runs in the platform's async_setup_entry.
+    registered = registered_unique_ids(
+        entry, entity_platform.async_get_current_platform().domain
+    )
     by_kind: dict[ResourceKind, list[D]] = {}
     for description in descriptions:
         by_kind.setdefault(description.kind, []).append(description)
