@@ -21,6 +21,8 @@ from aiohttp import web
 from ._protocol import SUBSCRIBABLE_EVENT_TYPES, EventType
 from .auth0 import Auth0Emulator
 from .delivery import DeliveryResult
+from .ev_control import EvControl
+from .ev_routes import EvRoutes
 from .faults import Fault, FaultInjector
 from .fleet import page_bounds
 from .live import LiveSimulator
@@ -174,6 +176,10 @@ class ApiBackend(Protocol):
         """The live and historical measurements of the systems."""
 
     @property
+    def ev(self) -> EvControl:
+        """The EV charging-station configurations and profiles."""
+
+    @property
     def auth0(self) -> Auth0Emulator:
         """The portal login: which portal bearers the API accepts."""
 
@@ -201,6 +207,8 @@ class GridxApi:
         app = web.Application(middlewares=[_error_middleware], client_max_size=MAX_BODY)
         webhooks = "/accounts/{account_id}/webhooks"
         rules = "/accounts/{account_id}/users/{user_id}/notifications/rules"
+        ev_config = "/gateways/{gateway_id}/appliances/{appliance_id}/ev/configuration"
+        ev = EvRoutes(self._emulator)
         routes: list[tuple[str, str, str, str, Handler, bool]] = [
             ("GET", "/user", "get_user", "ReadUser", self._get_user, False),
             ("GET", webhooks, "list_webhooks", "WebhooksRead", self._list_webhooks, True),
@@ -216,6 +224,11 @@ class GridxApi:
             ("GET", "/gateways/{gateway_id}/appliances", "list_appliances", "GatewaysRead", self._list_appliances, False),
             ("GET", "/systems/{system_id}/live", "get_live", "SystemMeasurementsRead", self._emulator.live.handle_live, False),
             ("GET", "/systems/{system_id}/historical", "get_historical", "SystemMeasurementsRead", self._emulator.live.handle_historical, False),
+            ("GET", ev_config, "get_ev_configuration", "AppliancesEVConfigurationRead", ev.get, False),
+            ("POST", ev_config, "create_ev_configuration", "AppliancesEVConfigurationWrite", ev.write, False),
+            ("PATCH", ev_config, "update_ev_configuration", "AppliancesEVConfigurationWrite", ev.write, False),
+            ("DELETE", ev_config, "delete_ev_configuration", "AppliancesEVConfigurationWrite", ev.delete, False),
+            ("GET", "/systems/{system_id}/ev-profiles", "list_ev_profiles", "EVProfilesRead", ev.profiles, False),
         ]  # fmt: skip
         for method, path, name, policy, handler, is_webhooks in routes:
             app.router.add_route(

@@ -22,6 +22,7 @@ from ._protocol import SUBSCRIBABLE_EVENT_TYPES, EventType, sign
 from .app import GridxApi
 from .auth0 import Auth0Emulator
 from .delivery import DeliveryResult, post_with_retries
+from .ev_control import EvControl
 from .events import make_event, ping_data
 from .faults import FaultInjector
 from .fleet import FleetIds, seed_fleet
@@ -80,6 +81,9 @@ class GridxEmulator:
         self.faults = FaultInjector()
         # Live and historical measurements of the systems (gridx_emulator.live).
         self.live = LiveSimulator(self)
+        # EV charging control (gridx_emulator.ev_control), on the live clock.
+        # Lambdas: tests replace the state and the clock.
+        self.ev = EvControl(lambda: self.state, lambda: self.live.clock())  # noqa: PLW0108
         # The portal login (Auth0 stand-in), served on the same port.
         self.auth0 = Auth0Emulator()
         self.retry_base_delay = retry_base_delay

@@ -31,6 +31,11 @@ ROUTE_NAMES: frozenset[str] = frozenset(
         "list_appliances",
         "get_live",
         "get_historical",
+        "get_ev_configuration",
+        "create_ev_configuration",
+        "update_ev_configuration",
+        "delete_ev_configuration",
+        "list_ev_profiles",
     }
 )
 

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from ._protocol import EventType
+from .ev_control import charging_power
 from .simulation import SystemSimulation, default_origin
 from .state import EmulatorState, rfc3339
 
@@ -121,10 +122,48 @@ class LiveSimulator:
                 system_id,
                 default_origin(self.clock()),
                 ev_override=lambda: self._ev_power.get(system_id),
+                ev_policy=lambda available, surplus, moment: self._ev_policy(
+                    system_id, available, surplus, moment
+                ),
                 clock=self._now,
             )
             self.systems[system_id] = simulation
         return simulation
+
+    def _ev_policy(
+        self, system_id: str, available: float, surplus: float, moment: datetime
+    ) -> float:
+        """Return the EV power the station's charge mode allows (ev_control.py)."""
+        ev = getattr(self._emulator, "ev", None)
+        if ev is None:
+            return available
+        for station_id in self._stations(system_id):
+            soc, capacity = ev.car(station_id)
+            return charging_power(
+                ev.get(station_id),
+                available=available,
+                surplus=surplus,
+                soc=soc,
+                capacity_wh=capacity,
+                now=max(moment, self.clock()),
+            )
+        return available
+
+    def _stations(self, system_id: str) -> list[str]:
+        """Return the EV stations of the system's gateways."""
+        state = self._emulator.state
+        gateways = {g.id for g in state.gateways.values() if g.system_id == system_id}
+        return [
+            a.id
+            for a in state.appliances.values()
+            if a.gateway_id in gateways and a.type == "EVSTATION"
+        ]
+
+    def settings_changed(self) -> None:
+        """Recompute every system's current step: a charge mode changed."""
+        now = self.clock()
+        for simulation in self.systems.values():
+            simulation.recompute_from(now)
 
     def _now(self) -> datetime:
         """Return the time of `clock` (which tests may replace)."""
@@ -257,7 +296,7 @@ class LiveSimulator:
                     "applianceID": station_id,
                     "power": round(powers.ev),
                     "plugState": "PLUGGED_ON_STATION_AND_PLUGGED_ON_VEHICLE"
-                    if powers.ev
+                    if powers.ev or powers.ev_demand
                     else "UNPLUGGED",
                     "readingTotal": round(simulation.energy_wh("ev", now), 2),
                 }

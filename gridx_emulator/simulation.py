@@ -54,6 +54,9 @@ class Powers:
     ev: float
     battery: float  # + discharge / - charge, as gridX signs it
     battery_energy: float
+    # What the plugged-in EV could draw before its charge mode shaped it
+    # (0: not plugged in or not asking for energy).
+    ev_demand: float = 0.0
 
     @property
     def grid(self) -> float:
@@ -88,6 +91,11 @@ class SystemSimulation:
     # The scenario's EV charge power (W) right now, or None to follow the
     # evening schedule; used for steps simulated within LIVE_WINDOW of now.
     ev_override: Callable[[], float | None] = lambda: None
+    # Shapes a live step's EV power by the station's charge mode:
+    # (available W, PV surplus W, step start) -> W drawn (ev_control.py).
+    ev_policy: Callable[[float, float, datetime], float] = (
+        lambda available, surplus, moment: available
+    )
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     powers: list[Powers] = field(default_factory=list)
     # cumulative[c][i] = Wh of channel c from origin to the start of step i.
@@ -115,6 +123,13 @@ class SystemSimulation:
         base = self.cumulative[channel][index]
         step = self.cumulative[channel][index + 1] - base
         return base + step * fraction
+
+    def recompute_from(self, moment: datetime) -> None:
+        """Forget the steps from the one holding ``moment`` on (a setting changed)."""
+        index = self.index(moment)
+        del self.powers[index:]
+        for series in self.cumulative.values():
+            del series[index + 1 :]
 
     def _extend(self, count: int) -> None:
         """Simulate steps until ``count`` of them exist."""
@@ -202,6 +217,9 @@ class SystemSimulation:
                 ev = override
             elif day.ev_evening and 17 <= hour < 19.5:
                 ev = 11000.0
+        demand = ev
+        if ev and live:
+            ev = self.ev_policy(ev, pv - load - heat_pump, moment)
         battery = 0.0
         if self.has_battery:
             surplus = pv - load - heat_pump - ev
@@ -220,6 +238,7 @@ class SystemSimulation:
             ev=round(ev, 1),
             battery=round(battery, 1),
             battery_energy=energy,
+            ev_demand=round(demand, 1),
         )
 
 

@@ -36,8 +36,15 @@ ALL_POLICIES: frozenset[str] = frozenset(
         "AccountsUsersWrite",
         "GatewaysRead",
         "SystemMeasurementsRead",
+        "AppliancesEVConfigurationRead",
+        "AppliancesEVConfigurationWrite",
+        "EVProfilesRead",
     }
 )
+# The policy an account without charging control lacks (gridx-control-facts §4).
+EV_WRITE_POLICY = "AppliancesEVConfigurationWrite"
+# The demo car's battery (Wh), as its EV profile gives it.
+DEMO_EV_CAPACITY_WH = 60000
 
 # The token `seed_demo` and the CLI use unless told otherwise (not a secret).
 DEMO_TOKEN = "demo"  # noqa: S105
@@ -78,6 +85,31 @@ def new_id(rng: random.Random | None = None) -> str:
 def new_webhook_secret() -> str:
     """Return a fresh subscription secret in gridX's ``whsec_<hex>`` form."""
     return f"whsec_{secrets.token_hex(24)}"
+
+
+def demo_ev_configuration(appliance_id: str) -> dict[str, Any]:
+    """Return the demo wallbox's configuration: fast, no target, 11 kW."""
+    stamp = utc_now_iso()
+    return {
+        "applianceID": appliance_id,
+        "chargeMode": "FORCED_EV",
+        "minRequestedSoc": None,
+        "departureTimestamp": None,
+        "estimatedDepartureTimestamp": None,
+        "userSoc": None,
+        "userTotalCapacity": None,
+        "maxChargePower": None,
+        "minChargePower": None,
+        "minChargePowerPerPhase": None,
+        "maxPowerCalculated": 11000,
+        "chargingEnabled": True,
+        "chargingRemoteControllable": True,
+        "lockEnabled": False,
+        "evProfileID": None,
+        "issueTimestamp": None,
+        "createdAt": stamp,
+        "updatedAt": stamp,
+    }
 
 
 @dataclass
@@ -337,6 +369,10 @@ class EmulatorState:
     ev_assets: dict[str, EvAsset] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
+    # EV charging-station configurations by appliance id (API form), and
+    # EV profiles by system id (ev_control.py).
+    ev_configurations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ev_profiles: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # False makes every /accounts/{a}/webhooks* route answer 404, like an
     # account without the Subscription API (the integration falls back to rules).
     webhooks_api_enabled: bool = True
@@ -409,6 +445,15 @@ class EmulatorState:
         for appliance in (inverter, meter, station):
             self.appliances[appliance.id] = appliance
         self.ev_assets[asset.id] = asset
+        self.ev_configurations[station.id] = demo_ev_configuration(station.id)
+        self.ev_profiles[system_id] = [
+            {
+                "id": new_id(rng),
+                "name": "Demo EV",
+                "capacity": DEMO_EV_CAPACITY_WH,
+                "chargingStationApplianceIDs": [station.id],
+            }
+        ]
         self.add_token(token, user_id=user.id)
         self.demo = DemoIds(
             token=token,
@@ -467,6 +512,8 @@ class EmulatorState:
             "ev_assets": {k: asdict(v) for k, v in self.ev_assets.items()},
             "subscriptions": {k: asdict(v) for k, v in self.subscriptions.items()},
             "rules": {k: asdict(v) for k, v in self.rules.items()},
+            "ev_configurations": self.ev_configurations,
+            "ev_profiles": self.ev_profiles,
             "demo": None if self.demo is None else asdict(self.demo),
         }
 
@@ -494,6 +541,8 @@ class EmulatorState:
                 k: Subscription(**v) for k, v in raw["subscriptions"].items()
             },
             rules={k: Rule(**v) for k, v in raw["rules"].items()},
+            ev_configurations=dict(raw.get("ev_configurations", {})),
+            ev_profiles=dict(raw.get("ev_profiles", {})),
             webhooks_api_enabled=raw["webhooks_api_enabled"],
             demo=None if demo is None else DemoIds(**demo),
         )

@@ -1104,7 +1104,7 @@ async def test_fault_drop_without_transport() -> None:
 
 def test_fault_injector_validation() -> None:
     faults = FaultInjector()
-    assert len(ROUTE_NAMES) == 14
+    assert len(ROUTE_NAMES) == 19
     with pytest.raises(ValueError, match="unknown endpoint"):
         faults.add("nope", status=500)
     with pytest.raises(ValueError, match="count"):

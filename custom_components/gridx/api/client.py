@@ -72,6 +72,9 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+segment = _segment
+
+
 def _parse_retry_after(value: str | None) -> float | None:
     """Return a Retry-After value in seconds, or None when absent or garbage.
 
@@ -315,6 +318,15 @@ class GridxClient:
         if status >= 500:
             return GridxServerError(status, message)
         return GridxStatusError(status, message)
+
+    async def request(
+        self, method: str, path: str, *, body: Mapping[str, Any] | None = None
+    ) -> tuple[int, bytes]:
+        """Send one request for another protocol module; see `_request`.
+
+        ``path`` must hold percent-encoded segments (`segment`).
+        """
+        return await self._request(method, path, body=body)
 
     async def _request_json(
         self,
