@@ -3,7 +3,7 @@
 from functools import partial
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_EMAIL, Platform
+from homeassistant.const import CONF_EMAIL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -18,9 +18,11 @@ from .const import (
     CONF_SECRETS,
     DOMAIN,
     ENTRY_MINOR_VERSION,
+    PLATFORMS,
     signal_event,
 )
 from .coordinator import GridxDataUpdateCoordinator
+from .ev_setup import async_setup_ev_control
 from .flow_common import portal_title_update
 from .last_event import is_account_device
 from .live_coordinator import GridxLiveCoordinator
@@ -35,6 +37,7 @@ from .push_mode import (
     has_registration,
 )
 from .runtime import GridxConfigEntry, GridxRuntimeData
+from .services import async_setup_services
 from .store import GridxStore, async_remove_store
 from .user_issues import async_remove_user_issues, async_setup_user_issues
 from .webhook_router import (
@@ -45,7 +48,6 @@ from .webhook_router import (
     async_stop_delivery,
 )
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -56,6 +58,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hourly until done.
     """
     async_setup_routes(hass)
+    async_setup_services(hass)
     await async_setup_orphans(hass)
     return True
 
@@ -82,6 +85,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
         client=client, store=store, coordinator=coordinator
     )
     entry.runtime_data.live = GridxLiveCoordinator(hass, entry, client, store)
+    async_setup_ev_control(hass, entry)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 

@@ -5,6 +5,8 @@ from enum import StrEnum
 import logging
 from typing import Final
 
+from homeassistant.const import Platform
+
 from .api.event_types import SUBSCRIBABLE_EVENT_TYPES, EventType
 
 DOMAIN: Final = "gridx"
@@ -67,6 +69,17 @@ DEFAULT_EVENT_TYPES: Final[tuple[str, ...]] = tuple(
 )
 
 POLL_INTERVAL: Final = timedelta(minutes=15)
+
+# The entity platforms; number, select, switch and time control EV charging.
+PLATFORMS: Final[list[Platform]] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.TIME,
+]
 
 __all__ = ["EventType"]
 

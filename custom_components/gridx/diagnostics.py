@@ -132,6 +132,13 @@ async def async_get_config_entry_diagnostics(
             "live": None
             if runtime.live is None
             else async_redact_data(runtime.live.diagnostics(), TO_REDACT),
+            # The cached EV charging configuration per station (ev_control.py).
+            "ev_control": None
+            if runtime.ev is None
+            else {
+                "forbidden_policy": runtime.ev.forbidden,
+                "stations": runtime.ev.diagnostics(),
+            },
             "resources": {
                 str(kind): [_resource(resource) for resource in store.resources(kind)]
                 for kind in ResourceKind

@@ -6,6 +6,7 @@ from homeassistant.config_entries import ConfigEntry
 
 from .api.client import GridxClient
 from .coordinator import GridxDataUpdateCoordinator
+from .ev_control import GridxEvCoordinator
 from .live_coordinator import GridxLiveCoordinator
 from .manager import GridxRegistration
 from .store import GridxStore
@@ -24,6 +25,8 @@ class GridxRuntimeData:
     registration: GridxRegistration | None = None
     # The live poll of /systems/{id}/live (live_coordinator.py).
     live: GridxLiveCoordinator | None = None
+    # The EV charging-station configurations (ev_control.py).
+    ev: GridxEvCoordinator | None = None
 
 
 type GridxConfigEntry = ConfigEntry[GridxRuntimeData]

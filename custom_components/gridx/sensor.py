@@ -17,6 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api.models import ApplianceType, InverterStatus, known_value
 from .const import LOGGER, ResourceKind
 from .entity import GridxEntityDescription, GridxStateEntity, async_add_dynamic_entities
+from .ev_sensor import async_setup_ev_sensors
 from .last_event import async_setup_last_event
 from .live_sensor import async_setup_live_sensors
 from .resources import GridxResource, StateKey
@@ -150,6 +151,7 @@ async def async_setup_entry(
     async_add_dynamic_entities(entry, SENSORS, GridxSensorEntity, async_add_entities)
     async_setup_last_event(hass, entry, async_add_entities)
     async_setup_live_sensors(hass, entry, async_add_entities)
+    async_setup_ev_sensors(hass, entry, async_add_entities)
 
 
 class GridxSensorEntity(GridxStateEntity, SensorEntity):

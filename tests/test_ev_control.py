@@ -1,0 +1,513 @@
+"""EV charging control entities against the gridX emulator (issue 18).
+
+Each entity's write is checked by the exact PATCH body the emulator got,
+the state by gridX's answer (never the request), and every failure by the
+translated error a user sees.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
+from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
+from homeassistant.components.time import ATTR_TIME
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    CONF_API_TOKEN,
+    SERVICE_TURN_OFF,
+    STATE_UNAVAILABLE,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.gridx.api import ev_client
+from custom_components.gridx.const import CONF_API_BASE, DOMAIN
+from custom_components.gridx.diagnostics import async_get_config_entry_diagnostics
+from custom_components.gridx.ev_control import GridxEvCoordinator, issue_id
+from gridx_emulator import DemoIds, GridxEmulator
+from gridx_emulator.state import ALL_POLICIES, EV_WRITE_POLICY
+
+from . import test_live
+from .emulator_fixtures import DEMO_TOKEN
+from .gridx_state import entity_id, get_device
+
+poll = test_live.poll
+mock_recorder_before_hass = test_live.mock_recorder_before_hass
+clock = test_live.clock
+init_integration = test_live.init_integration
+live_of = test_live.live_of
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry writes without waiting (the budget logic is in test_ev_api.py)."""
+    monkeypatch.setattr(ev_client, "WRITE_RETRY_DELAYS", (0.0, 0.0, 0.0))
+
+
+@pytest.fixture
+def token() -> str:
+    """The demo token, with every policy."""
+    return DEMO_TOKEN
+
+
+@pytest.fixture
+def mock_config_entry(
+    mock_config_entry: MockConfigEntry, emulator: GridxEmulator, token: str
+) -> MockConfigEntry:
+    """Point the entry at the emulator with ``token``.
+
+    Any token but the demo one lacks the write policy.
+    """
+    if token != DEMO_TOKEN:
+        emulator.state.add_token(
+            token,
+            user_id=emulator.state.demo.user_id,  # type: ignore[union-attr]
+            policies=ALL_POLICIES - {EV_WRITE_POLICY},
+        )
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=mock_config_entry.title,
+        unique_id=mock_config_entry.unique_id,
+        data={
+            **mock_config_entry.data,
+            CONF_API_TOKEN: token,
+            CONF_API_BASE: emulator.base_url,
+        },
+    )
+
+
+def ev_of(entry: MockConfigEntry) -> GridxEvCoordinator:
+    """Return the entry's EV coordinator."""
+    ev = entry.runtime_data.ev
+    assert ev is not None
+    return ev
+
+
+def uid(demo_ids: DemoIds, key: str) -> str:
+    """Return the short unique id of a station entity."""
+    return f"{demo_ids.gateway_id}_{demo_ids.ev_station_id}_{key}"
+
+
+def state_of(hass: HomeAssistant, platform: str, demo_ids: DemoIds, key: str) -> str:
+    """Return the state of a station entity."""
+    state = hass.states.get(entity_id(hass, platform, uid(demo_ids, key)))
+    assert state is not None
+    return state.state
+
+
+async def call(
+    hass: HomeAssistant,
+    platform: str,
+    service: str,
+    demo_ids: DemoIds,
+    key: str,
+    **data: Any,
+) -> None:
+    """Call an entity action and wait for it."""
+    await hass.services.async_call(
+        platform,
+        service,
+        {ATTR_ENTITY_ID: entity_id(hass, platform, uid(demo_ids, key)), **data},
+        blocking=True,
+    )
+
+
+async def select_mode(hass: HomeAssistant, demo_ids: DemoIds, option: str) -> None:
+    """Select a charge mode."""
+    await call(
+        hass,
+        Platform.SELECT,
+        SERVICE_SELECT_OPTION,
+        demo_ids,
+        "ev_charge_mode",
+        **{ATTR_OPTION: option},
+    )
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_entities_on_the_station_device(
+    hass: HomeAssistant, demo_ids: DemoIds
+) -> None:
+    """Every control sits on the wallbox; power limit disabled, sensors diagnostic."""
+    wallbox = get_device(hass, demo_ids.ev_station_id)
+    assert wallbox is not None
+    registry = er.async_get(hass)
+    for platform, key in (
+        (Platform.SELECT, "ev_charge_mode"),
+        (Platform.NUMBER, "ev_target_charge"),
+        (Platform.NUMBER, "ev_max_charging_power"),
+        (Platform.TIME, "ev_departure"),
+        (Platform.SWITCH, "ev_charging_allowed"),
+        (Platform.SENSOR, "ev_estimated_departure"),
+        (Platform.SENSOR, "ev_max_power_calculated"),
+    ):
+        entry = registry.async_get(entity_id(hass, platform, uid(demo_ids, key)))
+        assert entry is not None
+        assert entry.device_id == wallbox.id
+    power = registry.async_get(
+        entity_id(hass, Platform.NUMBER, uid(demo_ids, "ev_max_charging_power"))
+    )
+    assert power is not None
+    assert power.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == "fast"
+    assert state_of(hass, Platform.SWITCH, demo_ids, "ev_charging_allowed") == "on"
+    assert state_of(hass, Platform.TIME, demo_ids, "ev_departure") == "unknown"
+    calculated = state_of(hass, Platform.SENSOR, demo_ids, "ev_max_power_calculated")
+    assert float(calculated) == 11000
+    calc = registry.async_get(
+        entity_id(hass, Platform.SENSOR, uid(demo_ids, "ev_max_power_calculated"))
+    )
+    assert calc is not None
+    assert calc.entity_category is er.EntityCategory.DIAGNOSTIC
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_solar_surplus_one_patch_and_power_follows(
+    hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
+) -> None:
+    """Selecting a mode sends only chargeMode; the state is gridX's answer."""
+    emulator.live.observe(
+        {
+            "type": "ev/charge-started",
+            "data": {"systemID": demo_ids.system_id, "chargePower": 11_000_000},
+        }
+    )
+    emulator.live.settings_changed()
+    body = emulator.live.live_body(demo_ids.system_id, demo_ids.gateway_id)
+    assert body["evChargingStations"][0]["power"] == 11000
+    await select_mode(hass, demo_ids, "solar_surplus")
+    assert emulator.ev.requests == [
+        ("PATCH", demo_ids.ev_station_id, {"chargeMode": "SURPLUS_EV"})
+    ]
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == (
+        "solar_surplus"
+    )
+    # Midsummer noon: the car now draws the PV surplus only, less than 11 kW.
+    body = emulator.live.live_body(demo_ids.system_id, demo_ids.gateway_id)
+    powers = body["photovoltaic"], body["evChargingStations"][0]["power"]
+    assert 0 < powers[1] < 11000
+    assert powers[1] <= powers[0]
+    # The same mode again: no request.
+    await select_mode(hass, demo_ids, "solar_surplus")
+    assert len(emulator.ev.requests) == 1
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_target_charge_carries_the_capacity_from_the_profile(
+    hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
+) -> None:
+    """MinRequestedSoc goes with userTotalCapacity (the EV profile's)."""
+    await call(
+        hass,
+        Platform.NUMBER,
+        SERVICE_SET_VALUE,
+        demo_ids,
+        "ev_target_charge",
+        **{ATTR_VALUE: 70},
+    )
+    assert emulator.ev.requests == [
+        (
+            "PATCH",
+            demo_ids.ev_station_id,
+            {"minRequestedSoc": 70.0, "userTotalCapacity": 60000},
+        )
+    ]
+    assert float(state_of(hass, Platform.NUMBER, demo_ids, "ev_target_charge")) == 70
+    # Minimum mode now needs nothing else: the target is set.
+    await select_mode(hass, demo_ids, "minimum_then_solar")
+    assert emulator.ev.requests[-1][2] == {"chargeMode": "MIN_EV"}
+    # Unchanged: no request.
+    await call(
+        hass,
+        Platform.NUMBER,
+        SERVICE_SET_VALUE,
+        demo_ids,
+        "ev_target_charge",
+        **{ATTR_VALUE: 70},
+    )
+    assert len(emulator.ev.requests) == 2
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_without_capacity_the_error_says_where_to_set_it(
+    hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
+) -> None:
+    """No capacity in the configuration or any profile: translated error, no PATCH."""
+    emulator.state.ev_profiles.clear()
+    with pytest.raises(HomeAssistantError) as err:
+        await select_mode(hass, demo_ids, "departure_time")
+    assert err.value.translation_key == "ev_capacity_unknown"
+    assert "EV profile" in str(err.value)
+    assert emulator.ev.requests == []
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == "fast"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_departure_mode_adds_target_and_departure(
+    hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
+) -> None:
+    """By departure time without either: 80 % and next 07:00 local, one PATCH."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    await select_mode(hass, demo_ids, "departure_time")
+    # 2026-06-21 13:02 CEST: 07:00 CEST is tomorrow, 05:00 UTC.
+    assert emulator.ev.requests == [
+        (
+            "PATCH",
+            demo_ids.ev_station_id,
+            {
+                "chargeMode": "DEPARTURE_TIME_EV",
+                "minRequestedSoc": 80.0,
+                "departureTimestamp": "2026-06-22T05:00:00Z",
+                "userTotalCapacity": 60000,
+            },
+        )
+    ]
+    assert state_of(hass, Platform.TIME, demo_ids, "ev_departure") == "07:00:00"
+    estimate = state_of(hass, Platform.SENSOR, demo_ids, "ev_estimated_departure")
+    assert datetime.fromisoformat(estimate) == datetime(2026, 6, 22, 5, tzinfo=UTC)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_departure_time_across_dst(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    clock: FrozenDateTimeFactory,
+) -> None:
+    """07:00 local is 05:00Z in summer, 06:00Z in winter; sent again after the change."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    clock.move_to(datetime(2026, 10, 20, 12, tzinfo=UTC))
+    await call(
+        hass,
+        Platform.TIME,
+        "set_value",
+        demo_ids,
+        "ev_departure",
+        **{ATTR_TIME: "07:00:00"},
+    )
+    assert emulator.ev.requests[-1][2] == {"departureTimestamp": "2026-10-21T05:00:00Z"}
+    # The same time again: no request.
+    await call(
+        hass,
+        Platform.TIME,
+        "set_value",
+        demo_ids,
+        "ev_departure",
+        **{ATTR_TIME: "07:00:00"},
+    )
+    assert len(emulator.ev.requests) == 1
+    # After the change to CET (2026-10-25) gridX would read 05:00Z as 06:00:
+    # the next live cycle sends 07:00 local again, now 06:00Z.
+    clock.move_to(datetime(2026, 10, 26, 12, tzinfo=UTC))
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert emulator.ev.requests[-1][2] == {"departureTimestamp": "2026-10-27T06:00:00Z"}
+    assert state_of(hass, Platform.TIME, demo_ids, "ev_departure") == "07:00:00"
+    # Stable: the next cycle sends nothing.
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(emulator.ev.requests) == 2
+
+
+def live_of_entry(hass: HomeAssistant) -> Any:
+    """Return the live coordinator of the only gridX entry."""
+    [entry] = hass.config_entries.async_entries(DOMAIN)
+    return live_of(entry)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_max_power_zero_is_no_limit_and_switch(
+    hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
+) -> None:
+    """The power limit: W, 0 <-> null; the switch sends chargingEnabled."""
+    registry = er.async_get(hass)
+    power_id = entity_id(hass, Platform.NUMBER, uid(demo_ids, "ev_max_charging_power"))
+    registry.async_update_entity(power_id, disabled_by=None)
+    [entry] = hass.config_entries.async_entries(DOMAIN)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert (
+        float(state_of(hass, Platform.NUMBER, demo_ids, "ev_max_charging_power")) == 0
+    )
+    for value in (7400, 0):
+        await call(
+            hass,
+            Platform.NUMBER,
+            SERVICE_SET_VALUE,
+            demo_ids,
+            "ev_max_charging_power",
+            **{ATTR_VALUE: value},
+        )
+    assert [r[2] for r in emulator.ev.requests] == [
+        {"maxChargePower": 7400.0},
+        {"maxChargePower": None},
+    ]
+    await call(hass, Platform.SWITCH, SERVICE_TURN_OFF, demo_ids, "ev_charging_allowed")
+    assert emulator.ev.requests[-1][2] == {"chargingEnabled": False}
+    assert state_of(hass, Platform.SWITCH, demo_ids, "ev_charging_allowed") == "off"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_no_configuration_is_created_by_post(
+    hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
+) -> None:
+    """A station without configuration (404) shows fast; a write POSTs."""
+    del emulator.state.ev_configurations[demo_ids.ev_station_id]
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == "fast"
+    await select_mode(hass, demo_ids, "solar_surplus")
+    assert [(m, b) for m, _, b in emulator.ev.requests] == [
+        ("PATCH", {"chargeMode": "SURPLUS_EV"}),
+        ("POST", {"chargeMode": "SURPLUS_EV"}),
+    ]
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == (
+        "solar_surplus"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "key", "text"),
+    [
+        (400, "ev_refused", "gridX refused the change: Bad Request"),
+        (422, "ev_refused", "gridX refused the change: Unprocessable"),
+        (429, "ev_busy", "HTTP 429"),
+        (503, "ev_busy", "HTTP 503"),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_write_errors_are_translated(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    status: int,
+    key: str,
+    text: str,
+) -> None:
+    """400/422 carry gridX's message; 429/5xx after the retries; state unchanged."""
+    emulator.faults.add("update_ev_configuration", status=status, count=4)
+    with pytest.raises(HomeAssistantError) as err:
+        await select_mode(hass, demo_ids, "solar_surplus")
+    assert err.value.translation_key == key
+    assert text in str(err.value)
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == "fast"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_busy_then_fine_is_retried(
+    hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
+) -> None:
+    """A 429 and a 503 before success: the change is made."""
+    emulator.faults.add("update_ev_configuration", status=429)
+    emulator.faults.add("update_ev_configuration", status=503)
+    await select_mode(hass, demo_ids, "solar_surplus")
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == (
+        "solar_surplus"
+    )
+
+
+@pytest.mark.parametrize("token", ["read-only-ev"])
+async def test_forbidden_write_makes_controls_unavailable(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    init_integration: MockConfigEntry,
+) -> None:
+    """403: translated error, repair issue naming the policy, controls unavailable."""
+    entry = init_integration
+    with pytest.raises(HomeAssistantError) as err:
+        await select_mode(hass, demo_ids, "solar_surplus")
+    assert err.value.translation_key == "ev_forbidden"
+    assert "may not change charging" in str(err.value)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry.entry_id))
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "title": entry.title,
+        "policy": "AppliancesEVConfigurationWrite",
+    }
+    for platform, key in (
+        (Platform.SELECT, "ev_charge_mode"),
+        (Platform.NUMBER, "ev_target_charge"),
+        (Platform.TIME, "ev_departure"),
+    ):
+        assert state_of(hass, platform, demo_ids, key) == STATE_UNAVAILABLE
+    # Only the controls: live sensors stay.
+    power = f"{demo_ids.gateway_id}_{demo_ids.ev_station_id}_charging_station_energy"
+    energy = hass.states.get(entity_id(hass, Platform.SENSOR, power))
+    assert energy is not None
+    assert energy.state != STATE_UNAVAILABLE
+    # No retry until the hour is over; then a successful read clears it.
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == (
+        STATE_UNAVAILABLE
+    )
+    ev_of(entry).forbidden_until = datetime.now(UTC) - timedelta(seconds=1)
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == "fast"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry.entry_id)) is None
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_read_failures_touch_only_the_controls(
+    hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
+) -> None:
+    """A failed read: controls unavailable, writes refused; back after a read."""
+    emulator.faults.add("get_ev_configuration", status=500)
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == (
+        STATE_UNAVAILABLE
+    )
+    assert state_of(hass, Platform.SENSOR, demo_ids, "ev_max_power_calculated") == (
+        STATE_UNAVAILABLE
+    )
+    # Home Assistant does not call an unavailable entity: nothing is sent.
+    await select_mode(hass, demo_ids, "solar_surplus")
+    assert emulator.ev.requests == []
+    # A change made in the gridX app shows within one cycle.
+    emulator.state.ev_configurations[demo_ids.ev_station_id]["chargeMode"] = "MIN_EV"
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == (
+        "minimum_then_solar"
+    )
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_read_forbidden_raises_the_issue(
+    hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
+) -> None:
+    """A 403 on the read names the read policy."""
+    emulator.faults.add("get_ev_configuration", status=403)
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    [entry] = hass.config_entries.async_entries(DOMAIN)
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id(entry.entry_id))
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["policy"] == "AppliancesEVConfigurationRead"
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == (
+        STATE_UNAVAILABLE
+    )
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_diagnostics_hold_the_configuration_hashed(
+    hass: HomeAssistant, demo_ids: DemoIds
+) -> None:
+    """The cached configuration per station, ids hashed."""
+    [entry] = hass.config_entries.async_entries(DOMAIN)
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    [station] = diagnostics["ev_control"]["stations"]
+    assert station["configuration"]["chargeMode"] == "FORCED_EV"
+    assert station["configuration"]["maxPowerCalculated"] == 11000
+    assert station["appliance_id"].startswith("#")
+    assert station["configuration"]["applianceID"] == station["appliance_id"]
+    assert demo_ids.ev_station_id not in str(diagnostics)
