@@ -16,6 +16,7 @@ from homeassistant.const import (
     ATTR_ENTITY_ID,
     CONF_API_TOKEN,
     SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
     STATE_UNAVAILABLE,
     Platform,
 )
@@ -347,9 +348,22 @@ async def test_max_power_zero_is_no_limit_and_switch(
         {"maxChargePower": 7400.0},
         {"maxChargePower": None},
     ]
+    # No limit again: unchanged, nothing sent.
+    await call(
+        hass,
+        Platform.NUMBER,
+        SERVICE_SET_VALUE,
+        demo_ids,
+        "ev_max_charging_power",
+        **{ATTR_VALUE: 0},
+    )
+    assert len(emulator.ev.requests) == 2
     await call(hass, Platform.SWITCH, SERVICE_TURN_OFF, demo_ids, "ev_charging_allowed")
     assert emulator.ev.requests[-1][2] == {"chargingEnabled": False}
     assert state_of(hass, Platform.SWITCH, demo_ids, "ev_charging_allowed") == "off"
+    await call(hass, Platform.SWITCH, SERVICE_TURN_ON, demo_ids, "ev_charging_allowed")
+    assert emulator.ev.requests[-1][2] == {"chargingEnabled": True}
+    assert state_of(hass, Platform.SWITCH, demo_ids, "ev_charging_allowed") == "on"
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -511,3 +525,101 @@ async def test_diagnostics_hold_the_configuration_hashed(
     assert station["appliance_id"].startswith("#")
     assert station["configuration"]["applianceID"] == station["appliance_id"]
     assert demo_ids.ev_station_id not in str(diagnostics)
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_capacity_from_the_configuration(
+    hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
+) -> None:
+    """A configuration with userTotalCapacity: no profile lookup, its value goes."""
+    emulator.state.ev_configurations[demo_ids.ev_station_id]["userTotalCapacity"] = (
+        82000
+    )
+    emulator.state.ev_profiles.clear()
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await call(
+        hass,
+        Platform.NUMBER,
+        SERVICE_SET_VALUE,
+        demo_ids,
+        "ev_target_charge",
+        **{ATTR_VALUE: 90},
+    )
+    assert emulator.ev.requests[-1][2] == {
+        "minRequestedSoc": 90.0,
+        "userTotalCapacity": 82000.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fault", "key"),
+    [
+        ({"endpoint": "list_ev_profiles", "status": 500}, "ev_busy"),
+        ({"endpoint": "update_ev_configuration", "drop": True, "count": 4}, None),
+        ({"endpoint": "update_ev_configuration", "status": 409}, "ev_failed"),
+    ],
+)
+@pytest.mark.usefixtures("init_integration")
+async def test_other_failures_are_translated(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    fault: dict[str, Any],
+    key: str | None,
+) -> None:
+    """Profiles failing, no connection, an undocumented status: translated."""
+    emulator.faults.add(fault.pop("endpoint"), **fault)
+    with pytest.raises(HomeAssistantError) as err:
+        await call(
+            hass,
+            Platform.NUMBER,
+            SERVICE_SET_VALUE,
+            demo_ids,
+            "ev_target_charge",
+            **{ATTR_VALUE: 75},
+        )
+    assert err.value.translation_key == (key or "ev_unreachable")
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_action_on_an_unavailable_station(
+    hass: HomeAssistant, emulator: GridxEmulator, demo_ids: DemoIds
+) -> None:
+    """The action is not an entity call: it says the station is unavailable."""
+    emulator.faults.add("get_ev_configuration", status=500)
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    device = get_device(hass, demo_ids.ev_station_id)
+    assert device is not None
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "charge_to",
+            {"device_id": device.id, "target": 80, "departure": "07:00"},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "ev_unavailable"
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_dst_resend_failure_is_logged(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    clock: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A refused re-send is a warning; the next cycle tries again."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    config = emulator.state.ev_configurations[demo_ids.ev_station_id]
+    config["departureTimestamp"] = "2026-10-21T05:00:00Z"
+    clock.move_to(datetime(2026, 10, 26, 12, tzinfo=UTC))
+    emulator.faults.add("update_ev_configuration", status=400)
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert "Could not send the departure time again" in caplog.text
+    await live_of_entry(hass).async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert config["departureTimestamp"] == "2026-10-27T06:00:00Z"
