@@ -27,7 +27,7 @@ from .auth0 import DEMO_PORTAL_EMAIL, DEMO_PORTAL_PASSWORD
 from .emulator import GridxEmulator
 from .fleet import parse_fleet
 from .scenario import DemoScenario
-from .state import DEMO_TOKEN, GATEWAY_STATUSES, EmulatorState
+from .state import DEMO_TOKEN, EV_WRITE_POLICY, GATEWAY_STATUSES, EmulatorState
 
 DEFAULT_PORT = 8765
 FLEET_TOKEN = "fleet"  # noqa: S105 - a test token, like DEMO_TOKEN
@@ -105,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="batteries per system in the live answers (default 1)",
     )
+    parser.add_argument(
+        "--no-charging-control",
+        action="store_true",
+        help="the demo token lacks AppliancesEVConfigurationWrite (403 on writes)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -158,6 +163,7 @@ async def run(
     fleet_token: str = FLEET_TOKEN,
     batteries: int = 1,
     gateway_status: str | None = None,
+    charging_control: bool = True,
     stop_event: asyncio.Event | None = None,
     on_started: Callable[[GridxEmulator], None] | None = None,
 ) -> None:
@@ -184,6 +190,8 @@ async def run(
     assert demo is not None  # noqa: S101 - seeded just above
     if gateway_status is not None:
         state.gateways[demo.gateway_id].set_connection(gateway_status)
+    if not charging_control:
+        state.tokens[token].policies.discard(EV_WRITE_POLICY)
     # Portal logins live in memory: seeded on every start.
     emulator.auth0.seed_demo_portal(demo.user_id, password=portal_password)
     stop = stop_event if stop_event is not None else asyncio.Event()
@@ -247,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.fleet is None
         else {"fleet": args.fleet, "fleet_token": args.fleet_token}
     )
+    # Likewise only a given --no-charging-control.
+    if args.no_charging_control:
+        fleet["charging_control"] = False
     try:
         asyncio.run(
             run(

@@ -175,12 +175,17 @@ class LiveSimulator:
         if not isinstance(data, Mapping) or not data.get("systemID"):
             return
         system_id = str(data["systemID"])
+        before = self._ev_power.get(system_id)
         if event.get("type") in _EV_CHARGE:
             power = data.get("chargePower")
             if isinstance(power, int | float) and not isinstance(power, bool):
                 self._ev_power[system_id] = power / 1000  # mW -> W
         elif event.get("type") in _EV_IDLE:
             self._ev_power[system_id] = 0.0
+        simulation = self.systems.get(system_id)
+        if simulation is not None and self._ev_power.get(system_id) != before:
+            # The live EV power follows the story now, not at the next step.
+            simulation.recompute_from(self.clock())
 
     def meters_ws(self, system_id: str, moment: datetime) -> tuple[float, float]:
         """Return (import, export) meter readings in Ws, unquantized."""
