@@ -4,9 +4,9 @@
 
 Starts a real stack (hass with the Energy dashboard + the emulator's demo
 scenario), onboards in the UI, adds gridX through the config flow and writes
-four small PNGs: the config flow, the gateway's device page with live values,
-the Energy dashboard on the imported gridX statistics, and an automation
-with the "EV plugged in" device trigger. Palette-reduced, so each stays small.
+five small PNGs: the config flow, the gateway's device page with live values,
+the wallbox's charging controls, the Energy dashboard on the imported gridX
+statistics, and an automation with the "EV plugged in" device trigger. Palette-reduced, so each stays small.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def log(message: str) -> None:
 
 
 def make(stack: Stack, out: Path, chromium: str) -> None:
-    """Walk the story and take the four pictures."""
+    """Walk the story and take the five pictures."""
     with sync_playwright() as playwright:
         browser = launch(playwright, chromium)
         try:
@@ -140,6 +140,34 @@ def make(stack: Stack, out: Path, chromium: str) -> None:
             ).to_be_visible()
             settle(page)
             log(f"device.png {save(page, out / 'device.png')} bytes")
+
+            # The wallbox's charging controls, after a charge_to.
+            select = ui.entity_by_key("ev_charge_mode")
+            wait_for(
+                lambda: (
+                    stack.api("GET", f"/api/states/{select['entity_id']}")["state"]
+                    not in ("unknown", "unavailable")
+                ),
+                timeout=90,
+                what="the charge mode read from gridX",
+            )
+            stack.api(
+                "POST",
+                "/api/services/gridx/charge_to",
+                {
+                    "device_id": select["device_id"],
+                    "target": 80,
+                    "departure": "07:00:00",
+                },
+            )
+            ui.open_device(select["device_id"])
+            expect(
+                page.get_by_text(
+                    gridx_text("en", "entity.select.ev_charge_mode.name"), exact=True
+                )
+            ).to_be_visible()
+            settle(page)
+            log(f"charging.png {save(page, out / 'charging.png')} bytes")
 
             # The Energy dashboard on the imported statistics.
             ui.configure_energy()
