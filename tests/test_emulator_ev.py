@@ -1,11 +1,12 @@
 """The emulator's EV charging control: validation, routes and the simulation."""
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from gridx_emulator import DemoIds, GridxEmulator
+from gridx_emulator import DemoIds, GridxEmulator, __main__ as cli
 from gridx_emulator.ev_control import (
     MIN_STATION_POWER,
     ValidationError,
@@ -13,7 +14,7 @@ from gridx_emulator.ev_control import (
     next_departure,
     validate,
 )
-from gridx_emulator.state import EmulatorState
+from gridx_emulator.state import EV_WRITE_POLICY, EmulatorState
 
 from .emulator_fixtures import EmulatorApi
 
@@ -159,3 +160,35 @@ def test_car_without_an_asset() -> None:
     """A station whose gateway has no EV asset: a 50 % car of 60 kWh."""
     emulator = GridxEmulator()
     assert emulator.ev.car("unknown") == (50.0, 60000.0)
+
+
+def test_cli_passes_no_charging_control(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--no-charging-control reaches run(); without it nothing extra is passed."""
+    seen: dict[str, Any] = {}
+
+    async def fake_run(**kwargs: Any) -> None:
+        seen.update(kwargs)
+
+    monkeypatch.setattr(cli, "run", fake_run)
+    assert cli.main(["--port", "0", "--no-charging-control"]) == 0
+    assert seen["charging_control"] is False
+    seen.clear()
+    assert cli.main(["--port", "0"]) == 0
+    assert "charging_control" not in seen
+
+
+async def test_cli_run_without_charging_control(socket_enabled: None) -> None:
+    """The demo token of such a run lacks the write policy."""
+    seen: list[GridxEmulator] = []
+    stop = asyncio.Event()
+
+    def started(emulator: GridxEmulator) -> None:
+        seen.append(emulator)
+        stop.set()
+
+    await cli.run(
+        port=0, token="t", charging_control=False, stop_event=stop, on_started=started
+    )
+    [emulator] = seen
+    assert EV_WRITE_POLICY not in emulator.state.tokens["t"].policies
+    assert "AppliancesEVConfigurationRead" in emulator.state.tokens["t"].policies
