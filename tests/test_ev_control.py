@@ -556,6 +556,7 @@ async def test_capacity_from_the_configuration(
     ("fault", "key"),
     [
         ({"endpoint": "list_ev_profiles", "status": 500}, "ev_busy"),
+        ({"endpoint": "list_ev_profiles", "status": 403}, "ev_capacity_unknown"),
         ({"endpoint": "update_ev_configuration", "drop": True, "count": 4}, None),
         ({"endpoint": "update_ev_configuration", "status": 409}, "ev_failed"),
     ],

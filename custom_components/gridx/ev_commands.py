@@ -134,6 +134,10 @@ async def _capacity(coordinator: GridxEvCoordinator, station: EvStation) -> floa
         return config.user_total_capacity
     try:
         profiles = await coordinator.api.list_profiles(station.system_id)
+    except GridxPermissionError:
+        # No EVProfilesRead: the capacity is as unknown as without a profile
+        # (charging control itself may still be allowed).
+        profiles = []
     except GridxApiError as err:
         raise _error(coordinator, err) from err
     capacity = profile_capacity(profiles, station.appliance_id)
