@@ -624,3 +624,27 @@ async def test_dst_resend_failure_is_logged(
     await live_of_entry(hass).async_refresh()
     await hass.async_block_till_done(wait_background_tasks=True)
     assert config["departureTimestamp"] == "2026-10-27T06:00:00Z"
+
+
+@pytest.fixture
+def without_charging_enabled(emulator: GridxEmulator, demo_ids: DemoIds) -> None:
+    """A station whose configuration does not carry chargingEnabled (null)."""
+    emulator.state.ev_configurations[demo_ids.ev_station_id]["chargingEnabled"] = None
+
+
+async def test_no_switch_without_charging_enabled(
+    hass: HomeAssistant,
+    without_charging_enabled: None,
+    init_integration: MockConfigEntry,
+    demo_ids: DemoIds,
+) -> None:
+    """Without chargingEnabled: no Charging allowed switch; the other controls exist."""
+    registry = er.async_get(hass)
+    assert not [
+        entry
+        for entry in er.async_entries_for_config_entry(
+            registry, init_integration.entry_id
+        )
+        if entry.domain == Platform.SWITCH
+    ]
+    assert state_of(hass, Platform.SELECT, demo_ids, "ev_charge_mode") == "fast"
