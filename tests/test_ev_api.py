@@ -128,6 +128,8 @@ class FakeClient:
         """Queue raw 2xx bodies."""
         self.answers = list(answers)
         self.sent: list[tuple[str, str, Any]] = []
+        # Its decode (text checks, JSON errors) without a session.
+        self.real = GridxClient("t", None)  # type: ignore[arg-type]
 
     async def request(
         self, method: str, path: str, *, body: Any = None
@@ -139,6 +141,10 @@ class FakeClient:
         if method == "GET" and not self.answers:
             raise GridxNotFoundError(404, "Not Found")
         return 200, self.answers.pop(0)
+
+    def decode(self, raw: bytes, method: str, path: str) -> Any:
+        """Decode as the real client does."""
+        return GridxClient.decode(self.real, raw, method, path)
 
 
 @pytest.mark.parametrize(

@@ -328,6 +328,14 @@ class GridxClient:
         """
         return await self._request(method, path, body=body)
 
+    def decode(self, raw: bytes, method: str, path: str) -> Any:
+        """Parse a 2xx body of `request` as the client's own calls do.
+
+        Text no one can store is dropped (`_BadTextWarnings`); a body that
+        is not JSON raises GridxResponseError.
+        """
+        return self._bad_text.clean(_decode(raw, method, path), method, path)
+
     async def _request_json(
         self,
         method: str,

@@ -17,7 +17,6 @@ answers 404 without one; inferred from §2.1).
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-import json
 from typing import Any, Final
 
 from .client import GridxClient, segment
@@ -39,13 +38,6 @@ WRITE_RETRY_DELAYS: Final[tuple[float, ...]] = (1.0, 2.0, 4.0)
 WRITE_BUDGET: Final = 10.0
 
 type Sleep = Callable[[float], Awaitable[None]]
-
-
-def _json(raw: bytes, what: str) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise GridxResponseError(f"{what}: the response is not JSON") from None
 
 
 class GridxEvApi:
@@ -82,7 +74,7 @@ class GridxEvApi:
             _, raw = await self._client.request("GET", path)
         except GridxNotFoundError:
             return None
-        return EvConfiguration.from_dict(_json(raw, f"GET {path}"))
+        return EvConfiguration.from_dict(self._client.decode(raw, "GET", path))
 
     async def update_configuration(
         self, gateway_id: str, appliance_id: str, changes: Mapping[str, Any]
@@ -101,7 +93,7 @@ class GridxEvApi:
                         f"POST {path}: created, but not readable"
                     ) from None
                 return created
-        return EvConfiguration.from_dict(_json(raw, f"PATCH {path}"))
+        return EvConfiguration.from_dict(self._client.decode(raw, "PATCH", path))
 
     async def list_profiles(self, system_id: str) -> list[EvProfile]:
         """Return the system's EV profiles (``GET /systems/{id}/ev-profiles``)."""
@@ -109,7 +101,9 @@ class GridxEvApi:
         _, raw = await self._client.request("GET", path)
         return [
             EvProfile.from_dict(item)
-            for item in unwrap_list(_json(raw, f"GET {path}"), "ev profiles")
+            for item in unwrap_list(
+                self._client.decode(raw, "GET", path), "ev profiles"
+            )
         ]
 
     async def _retrying(self, method: str, path: str, body: dict[str, Any]) -> bytes:
