@@ -67,7 +67,7 @@ def station_ids(stack: Stack) -> dict[str, str]:
     ]
     return {
         "gateway": gateway["id"],
-        "system": gateway["systemID"],
+        "system": gateway["system"]["id"],
         "appliance": appliance["id"],
     }
 
