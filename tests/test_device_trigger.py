@@ -10,8 +10,15 @@ from typing import Any
 from homeassistant.components import automation
 from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, Platform
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    ServiceCall,
+    callback,
+)
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -42,6 +49,7 @@ from .gridx_state import (
     entity_id,
     ev_data,
     event,
+    gateway_data,
     get_device,
     patch_poll,
 )
@@ -81,7 +89,11 @@ def _device_id(hass: HomeAssistant, entry: MockConfigEntry, resource_id: str) ->
 
 
 async def _announce_all(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
-    """Make a gateway, an inverter, a meter, an EV and a legacy station known."""
+    """Make a gateway, an inverter, a meter, an EV and a legacy station known.
+
+    Each with the values its state triggers follow: gateway and appliances
+    online, the EV unplugged, not charging and at home, the station plugged.
+    """
     await _post(hass, post_webhook, load_event("gateway_create.json"))
     await _post(hass, post_webhook, load_event("appliance_create.json"))  # inverter
     await _post(
@@ -89,6 +101,10 @@ async def _announce_all(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
         post_webhook,
         event("appliance/create", appliance_data(METER_ID, type="METER")),
     )
+    await _post(hass, post_webhook, event("gateway/online", gateway_data()))
+    for appliance_id in (APPLIANCE_ID, METER_ID):
+        body = event("appliance/online", appliance_data(appliance_id))
+        await _post(hass, post_webhook, body)
     await _post(
         hass,
         post_webhook,
@@ -124,7 +140,10 @@ async def _automation(hass: HomeAssistant, triggers: list[dict[str, Any]]) -> No
                         "action": "test.automation",
                         "data": {
                             "alias": f"auto_{index}",
-                            "event_id": "{{ trigger.event.data.id }}",
+                            "event_id": "{{ trigger.event.data.id"
+                            " if 'event' in trigger else '' }}",
+                            "to": "{{ trigger.to_state.state"
+                            " if 'to_state' in trigger else '' }}",
                             "description": "{{ trigger.description }}",
                         },
                     },
@@ -159,7 +178,7 @@ async def test_triggers_listed_per_device_kind(
         APPLIANCE_ID: [*APPLIANCE_TRIGGERS, *INVERTER_TRIGGERS],
         METER_ID: list(APPLIANCE_TRIGGERS),
         ASSET_ID: list(EV_TRIGGERS),
-        STATION_ID: ["ev_plugged"],
+        STATION_ID: ["ev_plugged", "ev_unplugged"],
     }
     for resource_id, types in expected.items():
         device_id = _device_id(hass, mock_config_entry, resource_id)
@@ -174,7 +193,8 @@ async def test_triggers_listed_per_device_kind(
         ]
         assert ours == [_trigger(device_id, t) for t in types], resource_id
 
-    # A charging station that is also a known appliance offers both.
+    # A charging station that is also a known appliance offers the plug
+    # triggers; its appliance triggers follow once its connection is known.
     await _post(
         hass,
         post_webhook,
@@ -186,7 +206,7 @@ async def test_triggers_listed_per_device_kind(
     )
     assert async_device_trigger_types(
         hass, _device_id(hass, mock_config_entry, STATION_ID)
-    ) == ["ev_plugged", *APPLIANCE_TRIGGERS]
+    ) == ["ev_plugged", "ev_unplugged"]
 
     # Not a gridX device, and an unknown device id: nothing.
     other_entry = MockConfigEntry(domain="other")
@@ -219,7 +239,7 @@ async def test_ev_plugged_in_fires_automation(
     post_webhook: PostWebhook,
     calls: list[ServiceCall],
 ) -> None:
-    """The "EV plugged in" device trigger fires once per signed delivery."""
+    """The EV plugged in trigger fires once per plug-in (off → on), not per event."""
     await _post(
         hass,
         post_webhook,
@@ -228,33 +248,48 @@ async def test_ev_plugged_in_fires_automation(
     ev_device = _device_id(hass, mock_config_entry, ASSET_ID)
     await _automation(hass, [_trigger(ev_device, "ev_plugged")])
 
-    body = load_event("ev_plugged.json")
-    await _post(hass, post_webhook, body)
-    assert [call.data["event_id"] for call in calls] == [body["id"]]
-    assert calls[0].data["description"] == "event 'gridx_event'"
+    plugged = event("ev/plugged", ev_data(state="PLUGGED"), time=at(1))
+    await _post(hass, post_webhook, plugged)
+    assert [call.data["to"] for call in calls] == ["on"]
+    assert calls[0].data["description"].startswith("state of binary_sensor.")
 
-    # The same delivery again (a gridX retry) does not fire again.
-    await _post(hass, post_webhook, body)
-    # Other EV events, and an unsigned delivery, do not fire it.
-    await _post(hass, post_webhook, load_event("ev_unplugged.json"))
-    response = await post_webhook({**body, "id": "unsigned"}, signature=None)
+    # The same delivery again (a gridX retry), a second plugged event while
+    # plugged in, an unsigned delivery: no new plug-in, no new call.
+    await _post(hass, post_webhook, plugged)
+    await _post(
+        hass, post_webhook, event("ev/plugged", ev_data(state="PLUGGED"), time=at(2))
+    )
+    response = await post_webhook({**plugged, "id": "unsigned"}, signature=None)
     assert response.status == 401
     await hass.async_block_till_done()
     assert len(calls) == 1
 
-    # A new delivery does.
-    await _post(hass, post_webhook, {**body, "id": "second-plug"})
-    assert [call.data["event_id"] for call in calls] == [body["id"], "second-plug"]
+    # Unplugged, then plugged in again: it fires again.
+    await _post(
+        hass,
+        post_webhook,
+        event("ev/unplugged", ev_data(state="UNPLUGGED"), time=at(3)),
+    )
+    assert len(calls) == 1
+    await _post(
+        hass, post_webhook, event("ev/plugged", ev_data(state="PLUGGED"), time=at(4))
+    )
+    assert len(calls) == 2
+
+    # A reload brings the sensor back "on" (from unavailable): no new call.
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(calls) == 2
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_every_trigger_type_fires_on_its_event(
+async def test_every_trigger_type_fires_on_its_change(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     post_webhook: PostWebhook,
     calls: list[ServiceCall],
 ) -> None:
-    """Every trigger type fires for its gridX event on its device, and only then."""
+    """Every trigger type fires for its change or event on its device, only then."""
     await _announce_all(hass, post_webhook)
     devices = {
         resource_id: _device_id(hass, mock_config_entry, resource_id)
@@ -266,6 +301,8 @@ async def test_every_trigger_type_fires_on_its_event(
         (ASSET_ID, "ev_charging_started"),
         (ASSET_ID, "ev_charging_stopped"),
         (ASSET_ID, "ev_charging_failed"),
+        (ASSET_ID, "ev_arrived_home"),
+        (ASSET_ID, "ev_left_home"),
         (GATEWAY_ID, "gateway_online"),
         (GATEWAY_ID, "gateway_offline"),
         (GATEWAY_ID, "power_limit_set"),
@@ -286,31 +323,42 @@ async def test_every_trigger_type_fires_on_its_event(
     alias = {
         trigger_type: f"auto_{index}" for index, (_, trigger_type) in enumerate(cases)
     }
+    minute = iter(range(10, 100))
 
-    async def fired_by(body: dict[str, Any]) -> list[str]:
+    async def fired_by(event_type: str, data: dict[str, Any]) -> list[str]:
         calls.clear()
-        await _post(hass, post_webhook, body)
+        await _post(hass, post_webhook, event(event_type, data, time=at(next(minute))))
         return sorted(call.data["alias"] for call in calls)
 
+    for event_type, data, trigger_type in (
+        ("ev/plugged", ev_data(state="PLUGGED"), "ev_plugged"),
+        ("ev/unplugged", ev_data(state="UNPLUGGED"), "ev_unplugged"),
+        ("ev/charge-started", ev_data(), "ev_charging_started"),
+        ("ev/charge-stopped", ev_data(), "ev_charging_stopped"),
+        ("gateway/offline", gateway_data(), "gateway_offline"),
+        ("gateway/online", gateway_data(), "gateway_online"),
+        ("appliance/offline", appliance_data(METER_ID), "appliance_offline"),
+        ("appliance/online", appliance_data(METER_ID), "appliance_online"),
+    ):
+        assert await fired_by(event_type, data) == [alias[trigger_type]], event_type
+    # The vehicle leaves and comes back (its location rides on every EV event).
+    left = await fired_by("ev/plugged", ev_data(atHome=False, state="PLUGGED"))
+    assert left == sorted([alias["ev_left_home"], alias["ev_plugged"]])
+    assert await fired_by("ev/unplugged", ev_data(state="UNPLUGGED")) == sorted(
+        [alias["ev_arrived_home"], alias["ev_unplugged"]]
+    )
+    # Events: each delivery fires.
     for fixture, trigger_type in (
-        ("ev_plugged", "ev_plugged"),
-        ("ev_unplugged", "ev_unplugged"),
-        ("ev_charge_started", "ev_charging_started"),
-        ("ev_charge_stopped", "ev_charging_stopped"),
         ("ev_charge_failed", "ev_charging_failed"),
-        ("gateway_online", "gateway_online"),
-        ("gateway_offline", "gateway_offline"),
         ("power_limit_set", "power_limit_set"),
         ("power_limit_unset", "power_limit_unset"),
     ):
-        assert await fired_by(load_event(f"{fixture}.json")) == [alias[trigger_type]]
-
-    meter_online = event("appliance/online", appliance_data(METER_ID), time=at(10))
-    assert await fired_by(meter_online) == [alias["appliance_online"]]
-    meter_offline = event("appliance/offline", appliance_data(METER_ID), time=at(11))
-    assert await fired_by(meter_offline) == [alias["appliance_offline"]]
-    # The inverter's own online event fires neither meter trigger.
-    assert await fired_by(load_event("appliance_online.json")) == []
+        calls.clear()
+        await _post(hass, post_webhook, load_event(f"{fixture}.json"))
+        assert [call.data["alias"] for call in calls] == [alias[trigger_type]]
+        assert calls[0].data["event_id"] == load_event(f"{fixture}.json")["id"]
+    # The inverter's own online change fires neither meter trigger.
+    assert await fired_by("appliance/offline", appliance_data()) == []
 
     changed, problem = alias["inverter_status_changed"], alias["inverter_problem"]
     for status, expected in (
@@ -319,15 +367,14 @@ async def test_every_trigger_type_fires_on_its_event(
         ("ERROR", sorted([changed, problem])),
         ("UNKNOWN", [changed]),
     ):
-        body = event(
-            "inverter/status",
-            appliance_data(type="INVERTER", status=status, lastStatus="OK"),
-        )
-        assert await fired_by(body) == expected, status
+        data = appliance_data(type="INVERTER", status=status, lastStatus="OK")
+        assert await fired_by("inverter/status", data) == expected, status
 
     # Events with no trigger: a measurement, a ping, an unknown type.
     for fixture in ("ev_measurement", "ping", "unknown_type", "system_action"):
-        assert await fired_by(load_event(f"{fixture}.json")) == []
+        calls.clear()
+        await _post(hass, post_webhook, load_event(f"{fixture}.json"))
+        assert calls == [], fixture
 
     # Turned off, the problem trigger (two partial triggers) detaches fully.
     await hass.services.async_call(
@@ -336,11 +383,24 @@ async def test_every_trigger_type_fires_on_its_event(
         {ATTR_ENTITY_ID: f"automation.{problem}"},
         blocking=True,
     )
-    body = event(
-        "inverter/status",
-        appliance_data(type="INVERTER", status="ERROR", lastStatus="OK"),
+    data = appliance_data(type="INVERTER", status="ERROR", lastStatus="OK")
+    assert await fired_by("inverter/status", data) == [changed]
+
+
+@pytest.mark.usefixtures("init_integration")
+async def test_state_trigger_without_its_sensor_is_refused(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A state trigger on a device without its sensor does not attach."""
+    device = device_registry.async_get_or_create(
+        config_entry_id=mock_config_entry.entry_id,
+        identifiers={device_identifier(ACCOUNT_ID, ResourceKind.EV, ASSET_ID)},
     )
-    assert await fired_by(body) == [changed]
+    await _automation(hass, [_trigger(device.id, "ev_plugged")])
+    assert "no sensor for the trigger ev_plugged yet" in caplog.text
 
 
 @pytest.mark.skipif(
@@ -383,13 +443,13 @@ async def test_event_entity_trigger(
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_burst_fires_each_event_id_once(
+async def test_burst_fires_once_per_plug_in(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     post_webhook: PostWebhook,
     calls: list[ServiceCall],
 ) -> None:
-    """Shuffled events with 20% duplicates: every id fires its trigger once."""
+    """Shuffled events with 20% duplicates: one call per change the sensor made."""
     await _post(
         hass,
         post_webhook,
@@ -400,6 +460,16 @@ async def test_burst_fires_each_event_id_once(
         hass,
         [_trigger(ev_device, "ev_plugged"), _trigger(ev_device, "ev_unplugged")],
     )
+    plug = entity_id(hass, Platform.BINARY_SENSOR, f"{ASSET_ID}_ev_plugged")
+    changes: list[tuple[str, str]] = []
+
+    @callback
+    def _record(changed: Event[EventStateChangedData]) -> None:
+        old, new = changed.data["old_state"], changed.data["new_state"]
+        assert old is not None and new is not None
+        changes.append((old.state, new.state))
+
+    async_track_state_change_event(hass, plug, _record)
     rng = random.Random(4)  # noqa: S311 - a reproducible shuffle
     unique = [
         event(
@@ -417,8 +487,12 @@ async def test_burst_fires_each_event_id_once(
         assert (await post_webhook(body)).status == 204
     await hass.async_block_till_done()
 
-    fired = [call.data["event_id"] for call in calls]
-    assert sorted(fired) == sorted(body["id"] for body in unique)
+    assert changes  # the shuffle moves the newest state back and forth
+    assert sorted(call.data["to"] for call in calls) == sorted(
+        new for old, new in changes if {old, new} == {"on", "off"}
+    )
+    # Finally the newest event (burst-0399, plugged) wins.
+    assert hass.states.get(plug).state == "on"  # type: ignore[union-attr]
 
 
 @pytest.mark.usefixtures("init_integration")
@@ -429,10 +503,11 @@ async def test_shuffled_burst_fires_each_trigger_once(
     device_registry: dr.DeviceRegistry,
     calls: list[ServiceCall],
 ) -> None:
-    """test_burst's 2,000 deliveries: each event id fires its device trigger once.
+    """test_burst's 2,000 deliveries: each §14a event id fires its trigger once.
 
-    Automations need their devices to exist, so the devices of every
-    resource of the burst are made first (the store adopts them).
+    The §14a triggers are event triggers (the others follow sensor states,
+    see test_burst_fires_once_per_plug_in). Automations need their devices
+    to exist, so the gateways' devices are made first (the store adopts them).
     """
     rng = random.Random(20261128)  # noqa: S311 - a reproducible shuffle
     unique_events, _ = build_burst(rng)
@@ -457,8 +532,9 @@ async def test_shuffled_burst_fires_each_trigger_once(
         system_id = body["source"].removeprefix("/systems/")
         return f"{system_gateway[system_id]}|power_limit_{kind.rsplit('/', 1)[1]}"
 
+    limits = [body for body in rest if body["type"] in (SET, UNSET)]
     triggers: dict[str, tuple[str, str]] = {}
-    for body in rest:
+    for body in limits:
         resource_id, trigger_type = expected_alias(body).split("|")
         triggers[f"{resource_id}|{trigger_type}"] = (resource_id, trigger_type)
     kinds = {"gateway": ResourceKind.GATEWAY, "power": ResourceKind.GATEWAY}
@@ -507,8 +583,9 @@ async def test_shuffled_burst_fires_each_trigger_once(
     await hass.async_block_till_done()
 
     fired = Counter(call.data["event_id"] for call in calls)
-    assert set(fired) == {body["id"] for body in rest}
+    assert limits
+    assert set(fired) == {body["id"] for body in limits}
     assert set(fired.values()) == {1}
     by_id = {call.data["event_id"]: call.data["alias"] for call in calls}
-    assert by_id == {body["id"]: expected_alias(body) for body in rest}
+    assert by_id == {body["id"]: expected_alias(body) for body in limits}
     assert len(rest) + DUPLICATES + len(creates) == UNIQUE + DUPLICATES + 3

@@ -1,23 +1,28 @@
 """Device triggers of gridX devices: "EV plugged in" as one click in the editor.
 
-Every trigger is an ``event`` trigger on the ``gridx_event`` bus event,
-filtered by the ``device_id`` the pipeline puts in it (the most specific
-device of the event, see ``GridxStore.event_device_id``) and by the gridX
-event ``type``. Duplicate deliveries are dropped before ``gridx_event`` is
-fired, so each gridX event id fires a trigger at most once.
+Most triggers follow the state of one of the device's binary sensors, as
+core's ``binary_sensor`` device triggers do (a ``state`` trigger), so they
+fire whichever source set the state: a push event or a poll. They fire only
+on a real change, ``off`` → ``on`` (or ``on`` → ``off``): a reload or a
+restart (``unavailable`` → ``on``) does not fire them again.
 
-Which triggers a device offers follows from what the entry's store knows of
-the resource behind the device's identifier:
+- gateway: came online, went offline (its Connection sensor, polled and
+  pushed);
+- EV and charging station: plugged in, unplugged, charging started and
+  stopped (the plug and charging sensors: pushed EV events, or the live
+  poll's ``plugState`` and station power for a station); a vehicle also
+  arrived home and left home (its location sensor, pushed);
+- appliance: came online, went offline (its connection sensor).
 
-- gateway: online, offline, and the §14a power limit set and unset (the
-  grid signal carries no gateway id; the pipeline names the gateway of the
-  event's system, or the only gateway);
-- EV (vehicle asset): plugged in, unplugged, charging started, stopped and
-  failed;
-- legacy charging station (an EV resource keyed by its ``applianceID``):
-  plugged in, the only event the legacy shape has;
-- appliance: online, offline; an appliance of type ``INVERTER`` also offers
-  status changed and problem (``status`` WARNING or ERROR).
+The others exist only as push events and are event triggers on the
+``gridx_event`` bus event, filtered by the ``device_id`` the pipeline puts
+in it and the gridX event ``type`` (each event id fires at most once): the
+§14a power limit set and lifted (gateway), an EV's failed charging command,
+an inverter's status change and problem (``status`` WARNING or ERROR). A
+poll-only entry gets no events, so it does not offer them.
+
+A state trigger is offered once its sensor exists (a sensor exists once its
+value is known).
 """
 
 from collections.abc import Mapping
@@ -25,18 +30,29 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final
 
+from homeassistant.components.binary_sensor import DOMAIN as BINARY_SENSOR_DOMAIN
 from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
-from homeassistant.components.homeassistant.triggers import event as event_trigger
+from homeassistant.components.device_automation.exceptions import (
+    InvalidDeviceAutomationConfig,
+)
+from homeassistant.components.homeassistant.triggers import (
+    event as event_trigger,
+    state as state_trigger,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     ATTR_DEVICE_ID,
     CONF_DEVICE_ID,
     CONF_DOMAIN,
+    CONF_ENTITY_ID,
     CONF_EVENT_DATA,
     CONF_PLATFORM,
     CONF_TYPE,
+    STATE_OFF,
+    STATE_ON,
 )
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
@@ -45,6 +61,9 @@ from .api.event_types import EventType
 from .api.models import ApplianceType, InverterStatus
 from .compat import get_device_and_config_entry
 from .const import DOMAIN, EVENT_GRIDX, ResourceKind
+from .identity import entity_unique_id
+from .push_mode import is_poll_only
+from .resources import GridxResource
 from .runtime import GridxConfigEntry
 
 TRIGGER_EV_PLUGGED: Final = "ev_plugged"
@@ -52,6 +71,8 @@ TRIGGER_EV_UNPLUGGED: Final = "ev_unplugged"
 TRIGGER_EV_CHARGING_STARTED: Final = "ev_charging_started"
 TRIGGER_EV_CHARGING_STOPPED: Final = "ev_charging_stopped"
 TRIGGER_EV_CHARGING_FAILED: Final = "ev_charging_failed"
+TRIGGER_EV_ARRIVED_HOME: Final = "ev_arrived_home"
+TRIGGER_EV_LEFT_HOME: Final = "ev_left_home"
 TRIGGER_GATEWAY_ONLINE: Final = "gateway_online"
 TRIGGER_GATEWAY_OFFLINE: Final = "gateway_offline"
 TRIGGER_APPLIANCE_ONLINE: Final = "appliance_online"
@@ -66,31 +87,44 @@ TRIGGER_POWER_LIMIT_UNSET: Final = "power_limit_unset"
 class GridxTriggerDescription:
     """What one device trigger listens for.
 
-    ``statuses``: when set, only ``inverter/status`` events whose new
-    ``status`` is one of these fire the trigger.
+    A state trigger names the ``sensor`` (a binary sensor's description
+    key) and the state it turns to (``to_on``); an event trigger names the
+    ``event_type`` (push only). ``statuses``: when set, only
+    ``inverter/status`` events whose new ``status`` is one of these fire.
     """
 
-    event_type: EventType
+    sensor: str | None = None
+    to_on: bool = True
+    event_type: EventType | None = None
     statuses: tuple[str, ...] = ()
 
 
+def _state(sensor: str, to_on: bool) -> GridxTriggerDescription:
+    return GridxTriggerDescription(sensor=sensor, to_on=to_on)
+
+
+def _event(event_type: EventType, *statuses: str) -> GridxTriggerDescription:
+    return GridxTriggerDescription(event_type=event_type, statuses=statuses)
+
+
 TRIGGERS: Final[Mapping[str, GridxTriggerDescription]] = {
-    TRIGGER_EV_PLUGGED: GridxTriggerDescription(EventType.EV_PLUGGED),
-    TRIGGER_EV_UNPLUGGED: GridxTriggerDescription(EventType.EV_UNPLUGGED),
-    TRIGGER_EV_CHARGING_STARTED: GridxTriggerDescription(EventType.EV_CHARGE_STARTED),
-    TRIGGER_EV_CHARGING_STOPPED: GridxTriggerDescription(EventType.EV_CHARGE_STOPPED),
-    TRIGGER_EV_CHARGING_FAILED: GridxTriggerDescription(EventType.EV_CHARGE_FAILED),
-    TRIGGER_GATEWAY_ONLINE: GridxTriggerDescription(EventType.GATEWAY_ONLINE),
-    TRIGGER_GATEWAY_OFFLINE: GridxTriggerDescription(EventType.GATEWAY_OFFLINE),
-    TRIGGER_APPLIANCE_ONLINE: GridxTriggerDescription(EventType.APPLIANCE_ONLINE),
-    TRIGGER_APPLIANCE_OFFLINE: GridxTriggerDescription(EventType.APPLIANCE_OFFLINE),
-    TRIGGER_INVERTER_STATUS_CHANGED: GridxTriggerDescription(EventType.INVERTER_STATUS),
-    TRIGGER_INVERTER_PROBLEM: GridxTriggerDescription(
-        EventType.INVERTER_STATUS,
-        statuses=(InverterStatus.WARNING, InverterStatus.ERROR),
+    TRIGGER_EV_PLUGGED: _state("ev_plugged", True),
+    TRIGGER_EV_UNPLUGGED: _state("ev_plugged", False),
+    TRIGGER_EV_CHARGING_STARTED: _state("ev_charging", True),
+    TRIGGER_EV_CHARGING_STOPPED: _state("ev_charging", False),
+    TRIGGER_EV_CHARGING_FAILED: _event(EventType.EV_CHARGE_FAILED),
+    TRIGGER_EV_ARRIVED_HOME: _state("ev_at_home", True),
+    TRIGGER_EV_LEFT_HOME: _state("ev_at_home", False),
+    TRIGGER_GATEWAY_ONLINE: _state("gateway_connection", True),
+    TRIGGER_GATEWAY_OFFLINE: _state("gateway_connection", False),
+    TRIGGER_APPLIANCE_ONLINE: _state("appliance_connection", True),
+    TRIGGER_APPLIANCE_OFFLINE: _state("appliance_connection", False),
+    TRIGGER_INVERTER_STATUS_CHANGED: _event(EventType.INVERTER_STATUS),
+    TRIGGER_INVERTER_PROBLEM: _event(
+        EventType.INVERTER_STATUS, InverterStatus.WARNING, InverterStatus.ERROR
     ),
-    TRIGGER_POWER_LIMIT_SET: GridxTriggerDescription(EventType.POWER_LIMIT_SET),
-    TRIGGER_POWER_LIMIT_UNSET: GridxTriggerDescription(EventType.POWER_LIMIT_UNSET),
+    TRIGGER_POWER_LIMIT_SET: _event(EventType.POWER_LIMIT_SET),
+    TRIGGER_POWER_LIMIT_UNSET: _event(EventType.POWER_LIMIT_UNSET),
 }
 
 GATEWAY_TRIGGERS: Final = (
@@ -105,8 +139,15 @@ EV_TRIGGERS: Final = (
     TRIGGER_EV_CHARGING_STARTED,
     TRIGGER_EV_CHARGING_STOPPED,
     TRIGGER_EV_CHARGING_FAILED,
+    TRIGGER_EV_ARRIVED_HOME,
+    TRIGGER_EV_LEFT_HOME,
 )
-LEGACY_STATION_TRIGGERS: Final = (TRIGGER_EV_PLUGGED,)
+STATION_TRIGGERS: Final = (
+    TRIGGER_EV_PLUGGED,
+    TRIGGER_EV_UNPLUGGED,
+    TRIGGER_EV_CHARGING_STARTED,
+    TRIGGER_EV_CHARGING_STOPPED,
+)
 APPLIANCE_TRIGGERS: Final = (TRIGGER_APPLIANCE_ONLINE, TRIGGER_APPLIANCE_OFFLINE)
 INVERTER_TRIGGERS: Final = (
     TRIGGER_INVERTER_STATUS_CHANGED,
@@ -118,30 +159,45 @@ TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
 )
 
 
+def _candidates(resource: GridxResource) -> tuple[str, ...]:
+    """Return the trigger types a resource's kind may offer, in display order."""
+    if resource.kind is ResourceKind.GATEWAY:
+        return GATEWAY_TRIGGERS
+    if resource.kind is ResourceKind.EV:
+        return STATION_TRIGGERS if resource.legacy_station else EV_TRIGGERS
+    if resource.appliance_type == ApplianceType.INVERTER:
+        return APPLIANCE_TRIGGERS + INVERTER_TRIGGERS
+    return APPLIANCE_TRIGGERS
+
+
 @callback
 def async_device_trigger_types(hass: HomeAssistant, device_id: str) -> list[str]:
     """Return the trigger types that fit a device, in display order.
 
     Empty for a device that is not a gridX device, whose entry is not loaded,
-    or whose resource the entry's store does not know.
+    or whose resource the entry's store does not know. A state trigger needs
+    its sensor; an event trigger needs push (not poll-only).
     """
     device, entry = get_device_and_config_entry(hass, device_id, DOMAIN)
     if device is None or entry is None or entry.state is not ConfigEntryState.LOADED:
         return []
     gridx_entry: GridxConfigEntry = entry
     store = gridx_entry.runtime_data.store
+    poll_only = is_poll_only(entry)
+    ent_reg = er.async_get(hass)
     types: list[str] = []
     for resource in store.device_resources(device):
-        if resource.kind is ResourceKind.GATEWAY:
-            types.extend(GATEWAY_TRIGGERS)
-        elif resource.kind is ResourceKind.EV:
-            types.extend(
-                LEGACY_STATION_TRIGGERS if resource.legacy_station else EV_TRIGGERS
+        for trigger_type in _candidates(resource):
+            description = TRIGGERS[trigger_type]
+            if description.sensor is None:
+                if not poll_only:
+                    types.append(trigger_type)
+                continue
+            unique_id = entity_unique_id(
+                store.account, resource.kind, resource.id, description.sensor
             )
-        else:
-            types.extend(APPLIANCE_TRIGGERS)
-            if resource.appliance_type == ApplianceType.INVERTER:
-                types.extend(INVERTER_TRIGGERS)
+            if ent_reg.async_get_entity_id(BINARY_SENSOR_DOMAIN, DOMAIN, unique_id):
+                types.append(trigger_type)
     return list(dict.fromkeys(types))
 
 
@@ -160,20 +216,81 @@ async def async_get_triggers(
     ]
 
 
+@callback
+def _sensor_entity_ids(hass: HomeAssistant, device_id: str, sensor: str) -> list[str]:
+    """Return the device's gridX binary sensors of description key ``sensor``.
+
+    Read from the entity registry, which knows them before the entry is set
+    up (automations may attach first). A unique id ends with its key.
+    """
+    return [
+        entity.entity_id
+        for entity in er.async_entries_for_device(er.async_get(hass), device_id)
+        if entity.domain == BINARY_SENSOR_DOMAIN
+        and entity.platform == DOMAIN
+        and entity.unique_id.endswith(f"_{sensor}")
+    ]
+
+
 async def async_attach_trigger(
     hass: HomeAssistant,
     config: ConfigType,
     action: TriggerActionType,
     trigger_info: TriggerInfo,
 ) -> CALLBACK_TYPE:
-    """Attach a trigger: an event trigger on ``gridx_event`` for the device.
+    """Attach a trigger: a state trigger on the sensor, or an event trigger."""
+    description = TRIGGERS[config[CONF_TYPE]]
+    if description.sensor is not None:
+        return await _async_attach_state(
+            hass, config, description.sensor, description.to_on, action, trigger_info
+        )
+    return await _async_attach_event(hass, config, description, action, trigger_info)
+
+
+async def _async_attach_state(
+    hass: HomeAssistant,
+    config: ConfigType,
+    sensor: str,
+    to_on: bool,
+    action: TriggerActionType,
+    trigger_info: TriggerInfo,
+) -> CALLBACK_TYPE:
+    """Attach a ``state`` trigger: ``off`` → ``on`` (or back) of the sensor."""
+    entity_ids = _sensor_entity_ids(hass, config[CONF_DEVICE_ID], sensor)
+    if not entity_ids:
+        raise InvalidDeviceAutomationConfig(
+            translation_domain=DOMAIN,
+            translation_key="trigger_sensor_missing",
+            translation_placeholders={"type": config[CONF_TYPE]},
+        )
+    state_config = await state_trigger.async_validate_trigger_config(
+        hass,
+        {
+            CONF_PLATFORM: "state",
+            CONF_ENTITY_ID: entity_ids,
+            state_trigger.CONF_FROM: STATE_OFF if to_on else STATE_ON,
+            state_trigger.CONF_TO: STATE_ON if to_on else STATE_OFF,
+        },
+    )
+    return await state_trigger.async_attach_trigger(
+        hass, state_config, action, trigger_info, platform_type="device"
+    )
+
+
+async def _async_attach_event(
+    hass: HomeAssistant,
+    config: ConfigType,
+    description: GridxTriggerDescription,
+    action: TriggerActionType,
+    trigger_info: TriggerInfo,
+) -> CALLBACK_TYPE:
+    """Attach an event trigger on ``gridx_event`` for the device.
 
     The ``event`` trigger matches event data by equality only, so the
     "problem" trigger attaches one event trigger per matching status and
     returns a function that detaches them all (an inverter/status event has
     one status, so at most one of them fires per event).
     """
-    description = TRIGGERS[config[CONF_TYPE]]
     event_data: dict[str, Any] = {
         ATTR_DEVICE_ID: config[CONF_DEVICE_ID],
         CONF_TYPE: str(description.event_type),

@@ -13,9 +13,9 @@ one poll interval when absent). A 403 means the token lacks
 ``SystemMeasurementsRead``: the repair issue ``live_data_unavailable`` says
 so once, and the system is asked again only every `FORBIDDEN_RETRY`.
 
-The live values do not overlap with pushed state (pushes carry EV-asset and
-connectivity values, live carries system and appliance power), so the
-store's staleness rule has nothing to arbitrate here.
+Live power goes to the live sensors only. The charging stations' plug and
+charging state also go into the store (live_station.py), where pushes of
+the legacy ``ev/plugged`` write too: the store's staleness rule orders them.
 """
 
 import asyncio
@@ -147,6 +147,10 @@ class GridxLiveCoordinator(DataUpdateCoordinator[dict[str, LiveMeasurement]]):
                 self._forbidden.pop(system.system_id, None)
                 if not result.is_empty:
                     data[system.system_id] = result
+                if result.ev_stations:
+                    self.store.async_apply_live_stations(
+                        system.gateway_id, result.ev_stations, now
+                    )
                 continue
             self.failures[system.system_id] = self.failures.get(system.system_id, 0) + 1
             if isinstance(result, GridxPermissionError):

@@ -22,6 +22,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 import homeassistant.util.dt as dt_util
 
+from .api.live import LiveEvStation
 from .api.models import GridxEvent
 from .api.resources import Appliance, Gateway
 from .apply import EventApplier
@@ -30,6 +31,7 @@ from .const import ResourceKind
 from .devices import DeviceSync
 from .dispatch import GridxDispatcher
 from .identity import device_resources
+from .live_station import apply_live_stations
 from .persistence import SaveScheduler, async_remove_storage
 from .pipeline import EventPipeline, event_device_id
 from .resources import (
@@ -206,6 +208,17 @@ class GridxStore:
         `apply.STALE_AFTER_POLLS` such polls in a row).
         """
         self.applier.apply_poll(gateways, appliances, polled_at, complete=complete)
+        self.pipeline.async_notify()
+
+    @callback
+    def async_apply_live_stations(
+        self, gateway_id: str, stations: Sequence[LiveEvStation], polled_at: datetime
+    ) -> None:
+        """Apply the plug and charging state of a live answer's stations.
+
+        As of ``polled_at``; a newer push wins (see `live_station`).
+        """
+        apply_live_stations(self.catalogue, gateway_id, stations, polled_at)
         self.pipeline.async_notify()
 
     # -- restore -------------------------------------------------------------

@@ -193,6 +193,9 @@ class LiveEvStation:
     # Wh per the spec; other clients read kWh (§3.1, disputed).
     reading_total: float | None
     plug_state: str | None
+    # Not documented in live (only raw EV measurements carry it, §3.1):
+    # read when present, absent otherwise.
+    station_state: str | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -203,6 +206,7 @@ class LiveEvStation:
             state_of_charge=_num(data, "stateOfCharge"),
             reading_total=_num(data, "readingTotal"),
             plug_state=_str(data, "plugState"),
+            station_state=_str(data, "stationState"),
         )
 
 
