@@ -21,6 +21,7 @@ from yarl import URL
 from ._protocol import SUBSCRIBABLE_EVENT_TYPES, EventType, sign
 from .app import GridxApi
 from .auth0 import Auth0Emulator
+from .control import ControlRoutes
 from .delivery import DeliveryResult, post_with_retries
 from .ev_control import EvControl
 from .events import make_event, ping_data
@@ -103,6 +104,7 @@ class GridxEmulator:
             raise RuntimeError("emulator already started")
         app = GridxApi(self).build_app()
         self.auth0.add_routes(app)
+        ControlRoutes(self).add_routes(app)
         runner = web.AppRunner(
             app,
             handle_signals=False,

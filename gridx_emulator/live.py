@@ -111,6 +111,9 @@ class LiveSimulator:
         self.batteries = 1
         self._meter_offsets: dict[str, tuple[float, float, float]] = {}
         self._ev_power: dict[str, float] = {}
+        # Per system: fields that replace the simulated ones in every
+        # evChargingStations[] item (a test or the control route sets them).
+        self.station_overrides: dict[str, dict[str, Any]] = {}
 
     # -- the simulations ------------------------------------------------
 
@@ -304,6 +307,7 @@ class LiveSimulator:
                     if powers.ev or powers.ev_demand
                     else "UNPLUGGED",
                     "readingTotal": round(simulation.energy_wh("ev", now), 2),
+                    **self.station_overrides.get(system_id, {}),
                 }
                 for station_id in self._appliances(
                     gateway_id, _EV_APPLIANCES, EV_STATION_SUFFIX

@@ -185,7 +185,7 @@ CASES: list[
         "ev_plugged_legacy.json",
         [],
         {(BS, f"{APPLIANCE_ID}_ev_plugged"): STATE_ON},
-        {APPLIANCE_ID: "EV charging station"},
+        {APPLIANCE_ID: "Wallbox"},
         [ASSET_ID],
     ),
     (

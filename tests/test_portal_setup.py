@@ -15,7 +15,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -98,6 +98,15 @@ async def create_push_portal_entry(
     return result["result"]
 
 
+def updates_entity_id(hass: HomeAssistant, entry: ConfigEntry) -> str:
+    """Return the entity id of the entry's Updates sensor."""
+    found = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{entry.unique_id}_account_updates"
+    )
+    assert found is not None
+    return found
+
+
 def issue_id(entry: ConfigEntry) -> str:
     """Return the entry's push_unavailable issue id."""
     return f"{ISSUE_PUSH_UNAVAILABLE}_{entry.entry_id}"
@@ -113,7 +122,7 @@ async def test_poll_only_setup(
     hass_client: ClientSessionGenerator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A poll-only entry polls with the portal bearer and raises push_unavailable."""
+    """A poll-only entry polls with the portal bearer; no repair issue, "Polling"."""
     caplog.set_level(logging.DEBUG, logger="custom_components.gridx")
     entry = await create_portal_entry(hass, emulator)
 
@@ -123,10 +132,13 @@ async def test_poll_only_setup(
     assert entry.data[CONF_POLL_ONLY] is True
     # Connectivity is polled every live cycle instead of every 15 minutes.
     assert entry.runtime_data.coordinator.update_interval == timedelta(seconds=60)
-    issue = issue_registry.async_get_issue(DOMAIN, issue_id(entry))
-    assert issue is not None
-    assert issue.translation_key == ISSUE_PUSH_UNAVAILABLE
-    assert issue.translation_placeholders == {"title": entry.title}
+    # A homeowner's login never had push: a mode, not a fault.
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is None
+    assert not issue_registry.issues
+    updates = hass.states.get(updates_entity_id(hass, entry))
+    assert updates is not None
+    assert updates.state == "polling"
+    assert updates.attributes["options"] == ["push", "polling"]
     assert emulator.state.subscriptions == {}
     assert emulator.state.rules == {}
     # The poll saw the demo gateway through the portal login.
@@ -357,7 +369,8 @@ async def test_reconfigure_portal_entry_to_api_without_push(
     assert entry.data[CONF_POLL_ONLY] is True
     assert entry.data[CONF_SUBSCRIPTION_ID] is None
     assert second_emulator.state.subscriptions == {}
-    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is not None
+    # The user moved to a login without push: a choice, not a loss.
+    assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is None
 
 
 def move_input(emulator: GridxEmulator) -> dict[str, Any]:

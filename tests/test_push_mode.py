@@ -12,7 +12,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
@@ -81,6 +81,17 @@ def push_issue(
     )
 
 
+def _updates(hass: HomeAssistant, entry: ConfigEntry) -> str:
+    """Return the state of the entry's Updates sensor."""
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{entry.unique_id}_account_updates"
+    )
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state.state
+
+
 def revoke_push(emulator: GridxEmulator, demo_ids: DemoIds) -> None:
     """Take the demo token's webhook and rule policies away."""
     emulator.add_token(DEMO_TOKEN, user_id=demo_ids.user_id, policies=NO_PUSH)
@@ -122,10 +133,8 @@ async def test_token_flow_without_push_creates_poll_only_entry(
     # Every type (setup's choice) waits for the day push is allowed.
     assert entry.options == {CONF_EVENT_TYPES: list(DEFAULT_EVENT_TYPES)}
     assert entry.state is ConfigEntryState.LOADED
-    issue = push_issue(issue_registry, entry)
-    assert issue is not None
-    assert issue.translation_key == ISSUE_PUSH_UNAVAILABLE
-    assert issue.severity is ir.IssueSeverity.WARNING
+    # Poll-only from the start is a mode, not a fault: nothing to repair.
+    assert push_issue(issue_registry, entry) is None
     assert emulator.state.subscriptions == {}
     assert emulator.state.rules == {}
     coordinator = entry.runtime_data.coordinator
@@ -157,7 +166,12 @@ async def test_runtime_switch_to_poll_only_and_back(
     revoke_push(emulator, demo_ids)
     await next_day(hass, freezer)
     assert entry.data[CONF_POLL_ONLY] is True
-    assert push_issue(issue_registry, entry) is not None
+    # Push that worked is lost: that is worth a repair issue.
+    issue = push_issue(issue_registry, entry)
+    assert issue is not None
+    assert issue.translation_key == ISSUE_PUSH_UNAVAILABLE
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert _updates(hass, entry) == "polling"
     assert coordinator.update_interval == timedelta(seconds=60)
     assert caplog.text.count(POLL_ONLY_LOG) == 1
     # Not retried every minute: still one mode change after more days.
@@ -183,6 +197,7 @@ async def test_runtime_switch_to_poll_only_and_back(
     await next_day(hass, freezer)
     assert entry.data[CONF_POLL_ONLY] is False
     assert push_issue(issue_registry, entry) is None
+    assert _updates(hass, entry) == "push"
     assert coordinator.update_interval == POLL_INTERVAL
     assert caplog.text.count(PUSH_BACK_LOG) == 1
     [subscription] = emulator.state.subscriptions.values()
@@ -297,7 +312,8 @@ async def test_reconfigure_to_api_without_push(
     assert entry.data[CONF_API_BASE] == second_emulator.base_url
     assert entry.data[CONF_SUBSCRIPTION_ID] is None
     assert entry.data[CONF_WEBHOOK_URL] is None
-    assert push_issue(issue_registry, entry) is not None
+    # The user moved to a login without push: a choice, not a loss.
+    assert push_issue(issue_registry, entry) is None
 
     # Back to an API that allows push: registered there, poll-only ends.
     result = await start_flow(hass, entry, SOURCE_RECONFIGURE)

@@ -113,7 +113,7 @@ def test_resource_storage() -> None:
         (GridxResource(kind=ResourceKind.EV, id="e"), "Electric vehicle e"),
         (
             GridxResource(kind=ResourceKind.EV, id="e", legacy_station=True),
-            "EV charging station",
+            "Wallbox",
         ),
         (
             GridxResource(

@@ -3,12 +3,14 @@
 Names are chosen so that Home Assistant's device triggers and conditions of
 these device classes read without repeating a word: the EV's plug sensor and
 the inverter's problem sensor are the main feature of their device (no name
-of their own: "Electric vehicle 3f9a plugged in", "Inverter started detecting
-problem"). The EV's charging sensor is named "Charging" and has no device
-class: the ``battery_charging`` class would make its triggers, conditions
-and states repeat that name ("… Charging charging", "Charging: Charging");
-without it they read "Electric vehicle 3f9a Charging turned on" and
-"Charging: On", with the class's icons kept in icons.json.
+of their own: "Electric vehicle 3f9a plugged in", "Wallbox plugged in",
+"Inverter started detecting problem"). The EV's charging sensor is named
+"Charging" and has no device class: the ``battery_charging`` class would
+make its triggers, conditions and states repeat that name ("… Charging
+charging", "Charging: Charging"); without it they read "Electric vehicle
+3f9a Charging turned on" and "Charging: On", with the class's icons kept in
+icons.json. A charging station's (from the live poll) is its "Car", with
+the class: "Wallbox Car charging".
 """
 
 from collections.abc import Callable, Mapping
@@ -153,6 +155,16 @@ BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
         state_key=StateKey.CHARGING,
         # No BATTERY_CHARGING: see the module docstring.
         exists_fn=lambda resource: not resource.legacy_station,
+    ),
+    GridxBinarySensorEntityDescription(
+        # A charging station's, from the live poll (live_station.py): it
+        # charges a car ("Wallbox Car charging"), it has no battery.
+        key="station_charging",
+        translation_key="station_charging",
+        kind=ResourceKind.EV,
+        state_key=StateKey.CHARGING,
+        device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+        exists_fn=lambda resource: resource.legacy_station,
     ),
     GridxBinarySensorEntityDescription(
         key="ev_at_home",

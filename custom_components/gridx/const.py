@@ -48,6 +48,8 @@ CONF_REFRESH_TOKEN: Final = "refresh_token"  # noqa: S105 - a key name
 # True when the account may use neither webhooks nor rules: polling only.
 CONF_POLL_ONLY: Final = "poll_only"
 ISSUE_PUSH_UNAVAILABLE: Final = "push_unavailable"
+# True when a running entry lost the push it had (the repair issue).
+CONF_PUSH_LOST: Final = "push_lost"
 
 # Registration methods: what the user asks for, and (stored) what is used.
 METHOD_AUTOMATIC: Final = "automatic"

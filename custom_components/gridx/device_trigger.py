@@ -87,20 +87,20 @@ TRIGGER_POWER_LIMIT_UNSET: Final = "power_limit_unset"
 class GridxTriggerDescription:
     """What one device trigger listens for.
 
-    A state trigger names the ``sensor`` (a binary sensor's description
-    key) and the state it turns to (``to_on``); an event trigger names the
+    A state trigger names its ``sensors`` (binary sensor description keys:
+    a device has at most one of them) and the state it turns to (``to_on``); an event trigger names the
     ``event_type`` (push only). ``statuses``: when set, only
     ``inverter/status`` events whose new ``status`` is one of these fire.
     """
 
-    sensor: str | None = None
+    sensors: tuple[str, ...] = ()
     to_on: bool = True
     event_type: EventType | None = None
     statuses: tuple[str, ...] = ()
 
 
-def _state(sensor: str, to_on: bool) -> GridxTriggerDescription:
-    return GridxTriggerDescription(sensor=sensor, to_on=to_on)
+def _state(to_on: bool, *sensors: str) -> GridxTriggerDescription:
+    return GridxTriggerDescription(sensors=sensors, to_on=to_on)
 
 
 def _event(event_type: EventType, *statuses: str) -> GridxTriggerDescription:
@@ -108,17 +108,17 @@ def _event(event_type: EventType, *statuses: str) -> GridxTriggerDescription:
 
 
 TRIGGERS: Final[Mapping[str, GridxTriggerDescription]] = {
-    TRIGGER_EV_PLUGGED: _state("ev_plugged", True),
-    TRIGGER_EV_UNPLUGGED: _state("ev_plugged", False),
-    TRIGGER_EV_CHARGING_STARTED: _state("ev_charging", True),
-    TRIGGER_EV_CHARGING_STOPPED: _state("ev_charging", False),
+    TRIGGER_EV_PLUGGED: _state(True, "ev_plugged"),
+    TRIGGER_EV_UNPLUGGED: _state(False, "ev_plugged"),
+    TRIGGER_EV_CHARGING_STARTED: _state(True, "ev_charging", "station_charging"),
+    TRIGGER_EV_CHARGING_STOPPED: _state(False, "ev_charging", "station_charging"),
     TRIGGER_EV_CHARGING_FAILED: _event(EventType.EV_CHARGE_FAILED),
-    TRIGGER_EV_ARRIVED_HOME: _state("ev_at_home", True),
-    TRIGGER_EV_LEFT_HOME: _state("ev_at_home", False),
-    TRIGGER_GATEWAY_ONLINE: _state("gateway_connection", True),
-    TRIGGER_GATEWAY_OFFLINE: _state("gateway_connection", False),
-    TRIGGER_APPLIANCE_ONLINE: _state("appliance_connection", True),
-    TRIGGER_APPLIANCE_OFFLINE: _state("appliance_connection", False),
+    TRIGGER_EV_ARRIVED_HOME: _state(True, "ev_at_home"),
+    TRIGGER_EV_LEFT_HOME: _state(False, "ev_at_home"),
+    TRIGGER_GATEWAY_ONLINE: _state(True, "gateway_connection"),
+    TRIGGER_GATEWAY_OFFLINE: _state(False, "gateway_connection"),
+    TRIGGER_APPLIANCE_ONLINE: _state(True, "appliance_connection"),
+    TRIGGER_APPLIANCE_OFFLINE: _state(False, "appliance_connection"),
     TRIGGER_INVERTER_STATUS_CHANGED: _event(EventType.INVERTER_STATUS),
     TRIGGER_INVERTER_PROBLEM: _event(
         EventType.INVERTER_STATUS, InverterStatus.WARNING, InverterStatus.ERROR
@@ -189,14 +189,18 @@ def async_device_trigger_types(hass: HomeAssistant, device_id: str) -> list[str]
     for resource in store.device_resources(device):
         for trigger_type in _candidates(resource):
             description = TRIGGERS[trigger_type]
-            if description.sensor is None:
+            if not description.sensors:
                 if not poll_only:
                     types.append(trigger_type)
                 continue
-            unique_id = entity_unique_id(
-                store.account, resource.kind, resource.id, description.sensor
-            )
-            if ent_reg.async_get_entity_id(BINARY_SENSOR_DOMAIN, DOMAIN, unique_id):
+            if any(
+                ent_reg.async_get_entity_id(
+                    BINARY_SENSOR_DOMAIN,
+                    DOMAIN,
+                    entity_unique_id(store.account, resource.kind, resource.id, key),
+                )
+                for key in description.sensors
+            ):
                 types.append(trigger_type)
     return list(dict.fromkeys(types))
 
@@ -217,8 +221,10 @@ async def async_get_triggers(
 
 
 @callback
-def _sensor_entity_ids(hass: HomeAssistant, device_id: str, sensor: str) -> list[str]:
-    """Return the device's gridX binary sensors of description key ``sensor``.
+def _sensor_entity_ids(
+    hass: HomeAssistant, device_id: str, sensors: tuple[str, ...]
+) -> list[str]:
+    """Return the device's gridX binary sensors of the description keys ``sensors``.
 
     Read from the entity registry, which knows them before the entry is set
     up (automations may attach first). A unique id ends with its key.
@@ -228,7 +234,7 @@ def _sensor_entity_ids(hass: HomeAssistant, device_id: str, sensor: str) -> list
         for entity in er.async_entries_for_device(er.async_get(hass), device_id)
         if entity.domain == BINARY_SENSOR_DOMAIN
         and entity.platform == DOMAIN
-        and entity.unique_id.endswith(f"_{sensor}")
+        and entity.unique_id.endswith(tuple(f"_{key}" for key in sensors))
     ]
 
 
@@ -240,9 +246,9 @@ async def async_attach_trigger(
 ) -> CALLBACK_TYPE:
     """Attach a trigger: a state trigger on the sensor, or an event trigger."""
     description = TRIGGERS[config[CONF_TYPE]]
-    if description.sensor is not None:
+    if description.sensors:
         return await _async_attach_state(
-            hass, config, description.sensor, description.to_on, action, trigger_info
+            hass, config, description.sensors, description.to_on, action, trigger_info
         )
     return await _async_attach_event(hass, config, description, action, trigger_info)
 
@@ -250,13 +256,13 @@ async def async_attach_trigger(
 async def _async_attach_state(
     hass: HomeAssistant,
     config: ConfigType,
-    sensor: str,
+    sensors: tuple[str, ...],
     to_on: bool,
     action: TriggerActionType,
     trigger_info: TriggerInfo,
 ) -> CALLBACK_TYPE:
     """Attach a ``state`` trigger: ``off`` → ``on`` (or back) of the sensor."""
-    entity_ids = _sensor_entity_ids(hass, config[CONF_DEVICE_ID], sensor)
+    entity_ids = _sensor_entity_ids(hass, config[CONF_DEVICE_ID], sensors)
     if not entity_ids:
         raise InvalidDeviceAutomationConfig(
             translation_domain=DOMAIN,

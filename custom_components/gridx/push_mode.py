@@ -3,9 +3,12 @@
 An entry whose account may neither use the Webhook Subscription API nor
 notification rules (gridX answers 403 to both; a portal login that may not
 read ``GET /user`` cannot use either) runs *poll-only*: ``poll_only`` is
-True in its data, the repair issue ``push_unavailable`` says so, and the
-slow poll of gateways (connectivity) runs every live cycle instead of every
-15 minutes. Both the token and the portal flow create such an entry instead
+True in its data and the slow poll of gateways (connectivity) runs every
+live cycle instead of every 15 minutes. Poll-only is a mode, not a fault:
+a homeowner's portal login never gets push, so it raises no repair issue
+(the "Updates" sensor and the options show the mode). Only an entry that
+had push and lost it (``push_lost`` in its data) gets the repair issue
+``push_unavailable``, until push comes back. Both the token and the portal flow create such an entry instead
 of failing, and a running entry switches to it when its registration manager
 meets 403 on both. The manager asks again at every setup and once a day:
 when gridX allows push again the entry registers and leaves poll-only.
@@ -19,12 +22,14 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .api.client import GridxClient
 from .api.errors import GridxNotFoundError, GridxPermissionError
 from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_POLL_ONLY,
+    CONF_PUSH_LOST,
     CONF_RULE_IDS,
     CONF_SUBSCRIPTION_ID,
     CONF_WEBHOOK_URL,
@@ -39,6 +44,11 @@ from .live_coordinator import live_interval
 # not offered to this account; the facts do not say which one gridX sends,
 # so both count).
 REFUSED = (GridxPermissionError, GridxNotFoundError)
+
+
+def signal_mode(entry_id: str) -> str:
+    """Return the dispatcher signal sent when an entry's mode changed."""
+    return f"{DOMAIN}_{entry_id}_mode"
 
 
 def is_poll_only(entry: ConfigEntry) -> bool:
@@ -91,8 +101,12 @@ def _issue_id(entry_id: str) -> str:
 
 @callback
 def async_update_push_issue(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Raise or clear ``push_unavailable``; return True for a poll-only entry."""
-    if not is_poll_only(entry):
+    """Raise or clear ``push_unavailable``; return True when it is raised.
+
+    Raised only for an entry that lost the push it had; a poll-only entry
+    that never had push has nothing to repair.
+    """
+    if not is_poll_only(entry) or not entry.data.get(CONF_PUSH_LOST):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry.entry_id))
         return False
     ir.async_create_issue(
@@ -121,9 +135,10 @@ def async_set_poll_only(
         or is_poll_only(entry) == poll_only
     ):
         return
-    hass.config_entries.async_update_entry(
-        entry, data={**entry.data, CONF_POLL_ONLY: poll_only}
-    )
+    data = {**entry.data, CONF_POLL_ONLY: poll_only}
+    # Push that worked is lost (a repair issue); push back forgets the loss.
+    data[CONF_PUSH_LOST] = poll_only
+    hass.config_entries.async_update_entry(entry, data=data)
     if poll_only:
         # The title is an e-mail: logs name the entry by its id.
         LOGGER.info(
@@ -136,6 +151,7 @@ def async_set_poll_only(
             "gridX allows push to entry %s again: it leaves poll-only", entry.entry_id
         )
     async_update_push_issue(hass, entry)
+    async_dispatcher_send(hass, signal_mode(entry.entry_id))
     if (runtime := getattr(entry, "runtime_data", None)) is not None:
         runtime.coordinator.update_interval = poll_interval(entry)
 

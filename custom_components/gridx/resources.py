@@ -257,7 +257,7 @@ def device_name(resource: GridxResource) -> str:
         return "gridBox"
     if resource.kind is ResourceKind.EV:
         if resource.legacy_station:
-            return "EV charging station"
+            return "Wallbox"
         return f"Electric vehicle {id_suffix(resource.id)}"
     described = " ".join(p for p in (resource.manufacturer, resource.model) if p)
     return (

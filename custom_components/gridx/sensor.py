@@ -22,6 +22,7 @@ from .last_event import async_setup_last_event
 from .live_sensor import async_setup_live_sensors
 from .resources import GridxResource, StateKey
 from .runtime import GridxConfigEntry
+from .updates_sensor import async_setup_updates
 
 # Entities only read the store, which the webhook and the coordinator feed.
 PARALLEL_UPDATES = 0
@@ -150,6 +151,7 @@ async def async_setup_entry(
     """Add sensors for known resources, and for new ones as they appear."""
     async_add_dynamic_entities(entry, SENSORS, GridxSensorEntity, async_add_entities)
     async_setup_last_event(hass, entry, async_add_entities)
+    async_setup_updates(entry, async_add_entities)
     async_setup_live_sensors(hass, entry, async_add_entities)
     async_setup_ev_sensors(hass, entry, async_add_entities)
 
