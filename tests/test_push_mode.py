@@ -35,7 +35,6 @@ from custom_components.gridx.const import (
 from custom_components.gridx.flow_common import account_title
 from custom_components.gridx.live_coordinator import CONF_LIVE_INTERVAL
 from custom_components.gridx.manager import CHECK_INTERVAL
-from custom_components.gridx.options_flow import options_of
 from gridx_emulator import DemoIds, GridxEmulator
 from gridx_emulator.auth0 import portal_policies
 
@@ -180,13 +179,16 @@ async def test_runtime_switch_to_poll_only_and_back(
     assert entry.runtime_data.registration is not None
     assert not entry.runtime_data.registration.retry_scheduled
 
-    # The options flow keeps the types for later and asks gridX nothing.
+    # The options flow shows the live interval only (no event types), keeps
+    # the types for later and asks gridX nothing.
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["step_id"] == "polling"
+    assert list(result["data_schema"].schema) == [CONF_LIVE_INTERVAL]
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {CONF_EVENT_TYPES: options_of(["gateway/online"]), CONF_LIVE_INTERVAL: 90},
+        result["flow_id"], {CONF_LIVE_INTERVAL: 90}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_EVENT_TYPES: FEW_TYPES, CONF_LIVE_INTERVAL: 90}
     await hass.async_block_till_done()
     coordinator = entry.runtime_data.coordinator  # reloaded
     assert coordinator.update_interval == timedelta(seconds=90)
@@ -202,7 +204,7 @@ async def test_runtime_switch_to_poll_only_and_back(
     assert caplog.text.count(PUSH_BACK_LOG) == 1
     [subscription] = emulator.state.subscriptions.values()
     assert subscription.id == entry.data[CONF_SUBSCRIPTION_ID]
-    assert subscription.event_types == ["gateway/online"]
+    assert subscription.event_types == FEW_TYPES
 
 
 @pytest.mark.usefixtures("poll", "ha_client")

@@ -4,6 +4,10 @@ Setup subscribes to every event type; here the user may untick some. The
 choices are translated labels grouped by device (``selector.event_types``);
 the form's description says which entities stop updating when one is
 unticked. The entry keeps gridX's own type names.
+
+A poll-only entry gets no events, so its form (step ``polling``) shows the
+live interval only, with one sentence on what its login does; the event
+types it keeps wait for the day push is allowed.
 """
 
 from collections.abc import Mapping
@@ -88,6 +92,8 @@ class GridxOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Pick the event types; update gridX first, save only on success."""
         entry = self.config_entry
+        if is_poll_only(entry):
+            return await self.async_step_polling()
         errors: dict[str, str] = {}
         if user_input is not None:
             event_types = event_types_of(user_input[CONF_EVENT_TYPES])
@@ -119,6 +125,24 @@ class GridxOptionsFlow(OptionsFlowWithReload):
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
         )
+
+    async def async_step_polling(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set the live interval of a poll-only entry (no events to choose)."""
+        entry = self.config_entry
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    **entry.options,
+                    CONF_LIVE_INTERVAL: int(user_input[CONF_LIVE_INTERVAL]),
+                }
+            )
+        interval = int(live_interval(entry).total_seconds())
+        schema = vol.Schema(
+            {vol.Required(CONF_LIVE_INTERVAL, default=interval): LIVE_INTERVAL_SELECTOR}
+        )
+        return self.async_show_form(step_id="polling", data_schema=schema)
 
     async def _async_update_remote(self, event_types: list[str]) -> str | None:
         """Diff the registration at gridX to ``event_types``; error key or None.
