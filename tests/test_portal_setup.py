@@ -134,7 +134,7 @@ async def test_poll_only_setup(
     assert entry.runtime_data.coordinator.update_interval == timedelta(seconds=60)
     # A homeowner's login never had push: a mode, not a fault.
     assert issue_registry.async_get_issue(DOMAIN, issue_id(entry)) is None
-    assert not issue_registry.issues
+    assert [key for key in issue_registry.issues if key[0] == DOMAIN] == []
     updates = hass.states.get(updates_entity_id(hass, entry))
     assert updates is not None
     assert updates.state == "polling"
