@@ -168,6 +168,11 @@ async def test_ev_plugged_in_notifies(
         "title": "EV plugged in",
         "message": f"{ev.name} is plugged in.",
     }
+    # Still plugged in (another event), and a reload: no second notification.
+    assert (await post_webhook(fresh("ev_plugged.json"))).status == 204
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize(
