@@ -58,7 +58,6 @@ VIEWPORT: ViewportSize = {"width": 1000, "height": 700}
 OWNER = {"name": "Owner", "username": "owner", "password": "e2e-password-123"}
 # A flow step, a page or a dialog: generous, the machine may be busy.
 TIMEOUT_MS = 30_000
-ENERGY_CONFIG = "energy:"
 
 
 def find_chromium() -> str | None:

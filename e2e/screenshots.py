@@ -28,7 +28,6 @@ from playwright.sync_api import (
 )
 
 from .browser import (
-    ENERGY_CONFIG,
     VIEWPORT,
     Ui,
     find_chromium,
@@ -216,7 +215,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="gridx-screenshots-") as workdir:
-        stack = Stack(Path(workdir), extra_config=ENERGY_CONFIG)
+        stack = Stack(Path(workdir))  # config/ has energy:
         try:
             stack.start()
             log("stack up")
