@@ -168,7 +168,8 @@ class Stack:
     portal_password: str | None = None
     # More emulator options (e.g. ("--batteries", "2")).
     emulator_args: tuple[str, ...] = ()
-    # The emulator's demo story of events (its gateway goes offline and back).
+    # The emulator's demo story of events (its gateway goes offline and back;
+    # False: the state changes only through its /_control/ routes).
     scenario: bool = True
     # The demo gateway's polled connection status, set at the emulator's start.
     gateway_status: str | None = None

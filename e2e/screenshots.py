@@ -27,14 +27,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from .browser import (
-    VIEWPORT,
-    Ui,
-    find_chromium,
-    frontend_text,
-    gridx_text,
-    launch,
-)
+from .browser import VIEWPORT, Ui, find_chromium, frontend_text, gridx_text, launch
 from .harness import ROOT, Stack, wait_for
 
 # Let icons and charts finish before the picture is taken (not a test).
