@@ -1,12 +1,16 @@
 """The hourly statistics imported from gridX's history, against the emulator."""
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.components.recorder.statistics import (
+    get_metadata,
+    statistics_during_period,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.recorder import get_instance
@@ -236,3 +240,35 @@ async def test_history_refused_keeps_the_issue(
     await live.async_refresh()
     assert issues.async_get_issue(DOMAIN, issue_id(mock_config_entry.entry_id)) is None
     await async_wait_recording_done(hass)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "{system} Grid import (gridX history)"),
+        ("de", "{system} Netzbezug (gridX-Verlauf)"),
+    ],
+)
+async def test_statistic_names_name_the_system_in_the_server_language(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    mock_config_entry: MockConfigEntry,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    language: str,
+    expected: str,
+) -> None:
+    """Names carry the gateway's name and say "history", in the server's language."""
+    monkeypatch.setattr(statistics, "BACKFILL", timedelta(hours=3))
+    freezer.move_to(NOON)
+    emulator.live.clock = dt_util.utcnow
+    hass.config.language = language
+    await _setup(hass, mock_config_entry)
+    stat = statistic_id(demo_ids.system_id, "grid_import")
+    metadata = await get_instance(hass).async_add_executor_job(
+        partial(get_metadata, hass, statistic_ids={stat})
+    )
+    system = emulator.state.gateways[demo_ids.gateway_id].name
+    assert metadata[stat][1]["name"] == expected.format(system=system)

@@ -80,6 +80,10 @@ class GridxItemSensorEntityDescription(SensorEntityDescription):
     # only item: an unmatched only item (it would sit on the gateway too)
     # gets no second sensor there.
     repeats_aggregate: bool = False
+    # Only when the array has several items: with one, the system's sensor
+    # on the gateway is that item's value, and a second entity of the same
+    # meaning would count twice (one battery as "2 low batteries").
+    several_only: bool = False
 
 
 def _battery_power(live: LiveMeasurement, battery: LiveBattery) -> Value:
@@ -137,6 +141,7 @@ ITEM_SENSORS: tuple[GridxItemSensorEntityDescription, ...] = (
         key="battery_state_of_charge",
         translation_key="battery_state_of_charge",
         repeats_aggregate=True,
+        several_only=True,
         items_fn=_batteries,
         value_fn=_battery_soc,
         **STATE_OF_CHARGE,

@@ -111,6 +111,8 @@ def async_setup_live_sensors(
                 new.append(_entity(coordinator, description, system, unique_id, device))
             for item_description in ITEM_SENSORS:
                 items = item_description.items_fn(live)
+                if item_description.several_only and len(items) == 1:
+                    continue
                 numbers = item_numbers(items)
                 for item in items:
                     appliance = item.appliance_id

@@ -36,6 +36,7 @@ from homeassistant.components.recorder.statistics import (
 )
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.translation import async_get_translations
 import homeassistant.util.dt as dt_util
@@ -44,8 +45,9 @@ from homeassistant.util.unit_conversion import EnergyConverter
 from .api.client import GridxClient
 from .api.errors import GridxApiError, GridxPermissionError
 from .api.live import MAX_INTERVAL, HistoricalPoint, Resolution
-from .const import DOMAIN, LOGGER
+from .const import DOMAIN, LOGGER, ResourceKind
 from .live_coordinator import GridxLiveCoordinator, LiveSystem
+from .resources import device_name
 
 if TYPE_CHECKING:
     from .runtime import GridxConfigEntry
@@ -200,20 +202,41 @@ class GridxStatisticsImporter:
         return added
 
     async def _names(self, system: LiveSystem) -> dict[str, str]:
-        """Return the translated statistic names, with the system's gateway."""
+        """Return the statistic names: the system's, the value's, and "history".
+
+        In the server's language at import (``hass.config.language``), like
+        the names of entities: "My gridBox Grid import (gridX history)", so
+        the Energy dialog tells the imported history apart from the live
+        meter sensor "My gridBox Grid import", and two systems apart. Two
+        systems whose gateways have the same name are numbered.
+        """
         strings = await async_get_translations(
             self.hass, self.hass.config.language, "entity", {DOMAIN}
         )
+        prefix = f"component.{DOMAIN}.entity.sensor"
+        template = strings.get(
+            f"{prefix}.history_statistic.name", "{system} {statistic} (gridX history)"
+        )
         systems = self.live.systems()
-        suffix = ""
-        if len(systems) > 1:
-            suffix = f" ({systems.index(system) + 1})" if system in systems else ""
+        names = [self._system_name(each) for each in systems]
+        system_name = self._system_name(system)
+        if names.count(system_name) > 1 and system in systems:
+            system_name = f"{system_name} {systems.index(system) + 1}"
         return {
-            statistic.key: "gridX "
-            + strings.get(
-                f"component.{DOMAIN}.entity.sensor.{statistic.translation_key}.name",
-                statistic.key,
+            statistic.key: template.format(
+                system=system_name,
+                statistic=strings.get(
+                    f"{prefix}.{statistic.translation_key}.name", statistic.key
+                ),
             )
-            + suffix
             for statistic in STATISTICS
         }
+
+    def _system_name(self, system: LiveSystem) -> str:
+        """Return the name of the system's gateway device (the user's name wins)."""
+        gateway = self.live.store.get(ResourceKind.GATEWAY, system.gateway_id)
+        if gateway is not None and gateway.device_id is not None:
+            device = dr.async_get(self.hass).async_get(gateway.device_id)
+            if device is not None and (device.name_by_user or device.name):
+                return str(device.name_by_user or device.name)
+        return "gridBox" if gateway is None else device_name(gateway)
