@@ -1,0 +1,155 @@
+"""The Energy dashboard on gridX's history, in a real browser, en and de.
+
+The development configuration has ``energy:``, so the sidebar has *Energy*
+and its settings page loads. The dashboard is set up as the README's Energy
+section says: each field gets the statistic the README names for it, found
+by its name (*… Grid import (gridX history)* and so on), and saved the way
+the dialogs save them (``energy/save_prefs``). Then the dashboard shows
+yesterday's gridX data, with the English and with the German profile; the
+screenshots go to ``.e2e-shots/energy-en.png`` and ``energy-de.png``.
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+import os
+import re
+
+from playwright.sync_api import Browser, expect, sync_playwright
+import pytest
+
+from .browser import VIEWPORT, Ui, find_chromium, frontend_text, gridx_text, launch
+from .harness import ROOT, Stack, wait_for
+
+pytestmark = pytest.mark.timeout(300)
+
+# README field -> the English statistic name's end, per the README's table.
+README_PICKS = {
+    "grid_import": "grid_import_energy",
+    "grid_export": "grid_export_energy",
+    "solar_production": "solar_energy",
+    "battery_charge": "battery_charge_energy",
+    "battery_discharge": "battery_discharge_energy",
+}
+
+
+@pytest.fixture(scope="module")
+def browser(stack: Stack) -> Iterator[Browser]:
+    """Headless Chromium for the module (closed before the stack stops)."""
+    chromium = find_chromium()
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("no Chromium binary; CI must run the browser tests")
+        pytest.skip("no Chromium binary (see e2e/test_browser.py)")
+    with sync_playwright() as playwright:
+        browser = launch(playwright, chromium)
+        yield browser
+        browser.close()
+
+
+def _history_name(key: str) -> str:
+    """Return the README's name of a statistic, after the system's name."""
+    template = gridx_text("en", "entity.sensor.history_statistic.name")
+    statistic = gridx_text("en", f"entity.sensor.{README_PICKS[key]}.name")
+    return template.format(system="", statistic=statistic).strip()
+
+
+def _picks(ui: Ui) -> dict[str, str]:
+    """Return README field -> statistic id, found by the README's names."""
+    listed = ui.ws({"type": "recorder/list_statistic_ids", "statistic_type": "sum"})
+    picks: dict[str, str] = {}
+    for key in README_PICKS:
+        found = [
+            item["statistic_id"]
+            for item in listed
+            if (item.get("name") or "").endswith(_history_name(key))
+        ]
+        if len(found) != 1:
+            return {}
+        picks[key] = found[0]
+    return picks
+
+
+def test_energy_dashboard_yesterday_en_and_de(browser: Browser, stack: Stack) -> None:
+    """Set up as the README says; yesterday's data shows in English and German."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    page = context.new_page()
+    ui = Ui(page, stack)
+    try:
+        ui.onboard()
+        result = stack.add_integration()
+        assert result["type"] == "create_entry", result
+        ui.goto("/config/energy")
+        expect(
+            page.get_by_text(
+                frontend_text("en", "ui.panel.config.energy.grid.title"), exact=True
+            ).first
+        ).to_be_visible()
+        picks: dict[str, str] = wait_for(
+            lambda: _picks(ui), timeout=120, interval=1, what="the gridX history"
+        )
+        # The battery's dialog: charged into first, discharged from second.
+        ui.ws(
+            {
+                "type": "energy/save_prefs",
+                "energy_sources": [
+                    {
+                        "type": "grid",
+                        "stat_energy_from": picks["grid_import"],
+                        "stat_energy_to": picks["grid_export"],
+                        "cost_adjustment_day": 0,
+                    },
+                    {
+                        "type": "solar",
+                        "stat_energy_from": picks["solar_production"],
+                        "config_entry_solar_forecast": None,
+                    },
+                    {
+                        "type": "battery",
+                        "stat_energy_to": picks["battery_charge"],
+                        "stat_energy_from": picks["battery_discharge"],
+                    },
+                ],
+                "device_consumption": [],
+            }
+        )
+        # Yesterday has gridX data: every hour of the grid import statistic.
+        now = page.evaluate("Date.now()") / 1000
+        rows = ui.ws(
+            {
+                "type": "recorder/statistics_during_period",
+                "start_time": _iso(now - 2 * 86400),
+                "end_time": _iso(now - 3600),
+                "statistic_ids": [picks["grid_import"]],
+                "period": "hour",
+                "types": ["change"],
+            }
+        )[picks["grid_import"]]
+        assert len(rows) >= 24, rows
+        out = ROOT / ".e2e-shots"
+        out.mkdir(exist_ok=True)
+        for lang in ("en", "de"):
+            ui.goto("/energy")
+            ui.set_language(lang)
+            previous = frontend_text(
+                lang, "ui.panel.lovelace.components.energy_period_selector.previous"
+            )
+            page.get_by_label(previous, exact=True).filter(visible=True).first.click()
+            title = frontend_text(
+                lang, "ui.panel.energy.cards.energy_distribution_title"
+            )
+            expect(
+                page.get_by_text(title, exact=True).filter(visible=True)
+            ).not_to_have_count(0)
+            # The distribution shows yesterday's kWh (numbers, not "0 kWh").
+            expect(
+                page.get_by_text(re.compile(r"[1-9][\d.,]* kWh")).filter(visible=True)
+            ).not_to_have_count(0)
+            page.wait_for_timeout(1500)  # let the charts finish drawing
+            page.screenshot(path=out / f"energy-{lang}.png")
+    finally:
+        ui.set_language("en")
+        context.close()
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()
