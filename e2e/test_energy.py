@@ -1,12 +1,15 @@
-"""The Energy dashboard on gridX's history, in a real browser, en and de.
+"""A homeowner's Energy dashboard on gridX's history, in a real browser, en and de.
 
+The homeowner signs in with the demo portal login (poll-only). The account's
+device shows the mode, *Updates: Polling* (German *Regelmäßige Abfrage*).
 The development configuration has ``energy:``, so the sidebar has *Energy*
 and its settings page loads. The dashboard is set up as the README's Energy
 section says: each field gets the statistic the README names for it, found
 by its name (*… Grid import (gridX history)* and so on), and saved the way
 the dialogs save them (``energy/save_prefs``). Then the dashboard shows
 yesterday's gridX data, with the English and with the German profile; the
-screenshots go to ``.e2e-shots/energy-en.png`` and ``energy-de.png``.
+screenshots go to ``.e2e-shots/``: ``energy-en.png``, ``energy-de.png``,
+``updates-en.png``, ``updates-de.png``.
 """
 
 from collections.abc import Iterator
@@ -17,8 +20,17 @@ import re
 from playwright.sync_api import Browser, expect, sync_playwright
 import pytest
 
-from .browser import VIEWPORT, Ui, find_chromium, frontend_text, gridx_text, launch
+from .browser import (
+    VIEWPORT,
+    Ui,
+    exactly,
+    find_chromium,
+    frontend_text,
+    gridx_text,
+    launch,
+)
 from .harness import ROOT, Stack, wait_for
+from .test_homeowner import add_portal_entry
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -76,8 +88,7 @@ def test_energy_dashboard_yesterday_en_and_de(browser: Browser, stack: Stack) ->
     ui = Ui(page, stack)
     try:
         ui.onboard()
-        result = stack.add_integration()
-        assert result["type"] == "create_entry", result
+        add_portal_entry(stack)
         ui.goto("/config/energy")
         expect(
             page.get_by_text(
@@ -127,9 +138,27 @@ def test_energy_dashboard_yesterday_en_and_de(browser: Browser, stack: Stack) ->
         assert len(rows) >= 24, rows
         out = ROOT / ".e2e-shots"
         out.mkdir(exist_ok=True)
+        updates = ui.entity_by_key("updates")
         for lang in ("en", "de"):
-            ui.goto("/energy")
+            # The mode where the user looks: the account's device page.
+            ui.goto(f"/config/devices/device/{updates['device_id']}")
             ui.set_language(lang)
+            diagnostic = frontend_text(
+                lang, "ui.panel.config.devices.entities.diagnostic"
+            )
+            expect(
+                page.get_by_text(exactly(diagnostic)).filter(visible=True)
+            ).not_to_have_count(0)
+            page.wait_for_timeout(1500)  # the entity rows render after the card
+            page.screenshot(path=out / f"updates-{lang}.png")
+            # What the page shows for it: the frontend's own formatting.
+            shown = page.evaluate(
+                "(id) => { const h = document.querySelector('home-assistant').hass;"
+                " return h.formatEntityState(h.states[id]); }",
+                updates["entity_id"],
+            )
+            assert shown == gridx_text(lang, "entity.sensor.updates.state.polling")
+            ui.goto("/energy")
             previous = frontend_text(
                 lang, "ui.panel.lovelace.components.energy_period_selector.previous"
             )

@@ -100,7 +100,8 @@ def _automation(stack: Stack, key: str, device_id: str, trigger_type: str) -> No
     )
 
 
-def _add_portal_entry(stack: Stack) -> str:
+def add_portal_entry(stack: Stack) -> str:
+    """Add gridX with the demo portal login (poll-only); return the entry id."""
     flow = stack.api("POST", "/api/config/config_entries/flow", {"handler": "gridx"})
     flow = stack.api(
         "POST",
@@ -142,7 +143,7 @@ def _set_interval(stack: Stack, entry_id: str) -> None:
 def test_homeowner_story(stack: Stack) -> None:
     """Plug in at the wallbox: the trigger fires once; the gateway's too."""
     stack.onboard()
-    entry_id = _add_portal_entry(stack)
+    entry_id = add_portal_entry(stack)
     _set_interval(stack, entry_id)
     [gateway] = stack.gridx("GET", "/gateways")
     system = f"systems/{gateway['systemID']}/ev-station"

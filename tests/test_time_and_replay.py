@@ -163,6 +163,9 @@ async def test_item7_replay_after_eviction(
     """
     now = dt_util.utcnow()
     await _post(hass, post_webhook, event("gateway/create", gateway_data(), time=now))
+    # Online first: the offline trigger follows the connection sensor.
+    first = event("gateway/online", gateway_data(), time=now - timedelta(seconds=1))
+    await _post(hass, post_webhook, first)
     device = get_device(hass, GATEWAY_ID)
     assert device is not None
     calls: list[ServiceCall] = async_mock_service(hass, "test", "automation")
