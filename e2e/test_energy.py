@@ -3,21 +3,28 @@
 The homeowner signs in with the demo portal login (poll-only). The account's
 device shows the mode, *Updates: Polling* (German *Regelmäßige Abfrage*).
 The development configuration has ``energy:``, so the sidebar has *Energy*
-and its settings page loads. The dashboard is set up as the README's Energy
-section says: each field gets the statistic the README names for it, found
-by its name (*… Grid import (gridX history)* and so on), and saved the way
-the dialogs save them (``energy/save_prefs``). Then the dashboard shows
+and its settings page loads. The dashboard is set up in the UI as the README's
+Energy section says: Settings → Dashboards → Energy, each dialog's fields in
+the README's order (checked against the dialog's, top down), each picked by
+the name the README gives (*… Grid import (gridX history)* and so on). Then the dashboard shows
 yesterday's gridX data, with the English and with the German profile; the
 screenshots go to ``.e2e-shots/``: ``energy-en.png``, ``energy-de.png``,
 ``updates-en.png``, ``updates-de.png``.
 """
 
 from collections.abc import Iterator
+import contextlib
 from datetime import UTC, datetime
 import os
 import re
 
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    Locator,
+    TimeoutError as PlaywrightTimeoutError,
+    expect,
+    sync_playwright,
+)
 import pytest
 
 from .browser import (
@@ -81,6 +88,76 @@ def _picks(ui: Ui) -> dict[str, str]:
     return picks
 
 
+# README step -> (the frontend's keys: add button, dialog fields in order).
+DIALOGS = (
+    (
+        "grid.add_connection",
+        (
+            ("grid.dialog.energy_from_grid", "grid_import"),
+            ("grid.dialog.energy_to_grid", "grid_export"),
+        ),
+    ),
+    (
+        "solar.add_solar_production",
+        (("solar.dialog.solar_production_energy", "solar_production"),),
+    ),
+    (
+        "battery.add_battery_system",
+        (
+            ("battery.dialog.energy_out_of_battery", "battery_discharge"),
+            ("battery.dialog.energy_into_battery", "battery_charge"),
+        ),
+    ),
+)
+
+
+def _pick_statistic(ui: Ui, picker: Locator, name: str, statistic_id: str) -> None:
+    """Open a statistic picker, search for ``name`` and click its item."""
+    page = ui.page
+    search = page.get_by_placeholder(ui.t("ui.common.search"), exact=True).filter(
+        visible=True
+    )
+    for _ in range(3):
+        picker.click()
+        with contextlib.suppress(PlaywrightTimeoutError):
+            search.wait_for(timeout=5000)
+            break
+    # The picker's search finds statistics by their id, not their name:
+    # search the id, then click the item that shows the README's name.
+    search.fill(statistic_id)
+    item = (
+        page.locator("ha-combo-box-item")
+        .filter(visible=True)
+        .filter(has=page.get_by_text(name, exact=True))
+    )
+    expect(item).to_have_count(1)
+    item.click()
+
+
+def _walk_dialogs(ui: Ui, names: dict[str, str], picks: dict[str, str]) -> None:
+    """Settings → Dashboards → Energy: each dialog, field by field (README)."""
+    page = ui.page
+    energy = "ui.panel.config.energy."
+    ui.goto("/config/energy")
+    for add, fields in DIALOGS:
+        page.get_by_text(ui.t(energy + add), exact=True).filter(visible=True).click()
+        pickers = page.locator("ha-statistic-picker").filter(visible=True)
+        top = 0.0
+        for index, (label, key) in enumerate(fields):
+            # The README's field, in the README's order (the dialog's, top
+            # down): its label, then its statistic picker.
+            heading = page.get_by_text(ui.t(energy + label), exact=True)
+            expect(heading.filter(visible=True)).to_have_count(1)
+            box = heading.filter(visible=True).bounding_box()
+            assert box is not None
+            assert box["y"] > top, label
+            top = box["y"]
+            _pick_statistic(ui, pickers.nth(index), names[key], picks[key])
+        save = page.get_by_role("button", name=ui.t("ui.common.save"), exact=True)
+        save.filter(visible=True).click()
+        expect(pickers).to_have_count(0)
+
+
 def test_energy_dashboard_yesterday_en_and_de(browser: Browser, stack: Stack) -> None:
     """Set up as the README says; yesterday's data shows in English and German."""
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
@@ -98,31 +175,25 @@ def test_energy_dashboard_yesterday_en_and_de(browser: Browser, stack: Stack) ->
         picks: dict[str, str] = wait_for(
             lambda: _picks(ui), timeout=120, interval=1, what="the gridX history"
         )
-        # The battery's dialog: charged into first, discharged from second.
-        ui.ws(
-            {
-                "type": "energy/save_prefs",
-                "energy_sources": [
-                    {
-                        "type": "grid",
-                        "stat_energy_from": picks["grid_import"],
-                        "stat_energy_to": picks["grid_export"],
-                        "cost_adjustment_day": 0,
-                    },
-                    {
-                        "type": "solar",
-                        "stat_energy_from": picks["solar_production"],
-                        "config_entry_solar_forecast": None,
-                    },
-                    {
-                        "type": "battery",
-                        "stat_energy_to": picks["battery_charge"],
-                        "stat_energy_from": picks["battery_discharge"],
-                    },
-                ],
-                "device_consumption": [],
-            }
-        )
+        names = {
+            key: next(
+                item["name"]
+                for item in ui.ws(
+                    {"type": "recorder/list_statistic_ids", "statistic_type": "sum"}
+                )
+                if item["statistic_id"] == statistic
+            )
+            for key, statistic in picks.items()
+        }
+        _walk_dialogs(ui, names, picks)
+        prefs = ui.ws({"type": "energy/get_prefs"})
+        by_type = {source["type"]: source for source in prefs["energy_sources"]}
+        assert by_type["grid"]["stat_energy_from"] == picks["grid_import"], prefs
+        assert by_type["grid"]["stat_energy_to"] == picks["grid_export"], prefs
+        assert by_type["solar"]["stat_energy_from"] == picks["solar_production"]
+        # The battery: charged into (to) and discharged from (from).
+        assert by_type["battery"]["stat_energy_to"] == picks["battery_charge"]
+        assert by_type["battery"]["stat_energy_from"] == picks["battery_discharge"]
         # Yesterday has gridX data: every hour of the grid import statistic.
         now = page.evaluate("Date.now()") / 1000
         rows = ui.ws(
