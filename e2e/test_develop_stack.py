@@ -159,7 +159,9 @@ def test_readme_story(stack: Stack) -> None:
         what="the gateway connectivity sensor",
     )
     plugged = wait_for(
-        lambda: _find(stack, "plug", ""), timeout=60, what="the EV plugged sensor"
+        lambda: _find(stack, "plug", "electric_vehicle"),
+        timeout=60,
+        what="the EV plugged sensor",
     )
     seen: dict[str, set[str]] = {gateway: set(), plugged: set()}
 
