@@ -5,6 +5,7 @@ entry runs poll-only. Everything here comes from polls of the emulator,
 changed through its control routes as a homeowner's car and network would.
 """
 
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import ClientSession
@@ -13,6 +14,7 @@ from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -23,6 +25,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.gridx.const import DOMAIN
 from custom_components.gridx.device_trigger import async_device_trigger_types
+from custom_components.gridx.live_coordinator import CONF_LIVE_INTERVAL
 from gridx_emulator import DemoIds, GridxEmulator
 from gridx_emulator.auth0 import PortalUser
 
@@ -278,3 +281,23 @@ async def test_control_routes_refuse_bad_bodies(
     assert emulator.state.gateways[demo_ids.gateway_id].connection_status == (
         "AVAILABLE"
     )
+
+
+@pytest.mark.usefixtures("poll", "ha_client", "owner")
+async def test_poll_only_options_show_no_event_types(
+    hass: HomeAssistant, emulator: GridxEmulator
+) -> None:
+    """A homeowner's options: the live interval only; the event types are kept."""
+    entry = await create_portal_entry(hass, emulator)
+    kept = dict(entry.options)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "polling"
+    assert [str(key) for key in result["data_schema"].schema] == [CONF_LIVE_INTERVAL]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_LIVE_INTERVAL: 45}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {**kept, CONF_LIVE_INTERVAL: 45}
+    await hass.async_block_till_done()
+    assert entry.runtime_data.coordinator.update_interval == timedelta(seconds=45)
