@@ -30,6 +30,12 @@ from gridx_emulator import DemoIds, GridxEmulator
 from gridx_emulator.auth0 import PortalUser
 
 from .gridx_state import FakePoll, entity_id, get_device
+from .test_blueprints import (
+    NOTIFY_SERVICE,
+    config_dir,  # noqa: F401 - a fixture
+    phone,  # noqa: F401 - a fixture
+    use_blueprint,
+)
 from .test_config_flow_portal import (
     EMAIL,
     PASSWORD,
@@ -301,3 +307,29 @@ async def test_poll_only_options_show_no_event_types(
     assert entry.options == {**kept, CONF_LIVE_INTERVAL: 45}
     await hass.async_block_till_done()
     assert entry.runtime_data.coordinator.update_interval == timedelta(seconds=45)
+
+
+@pytest.mark.usefixtures("poll", "ha_client", "owner", "config_dir")
+async def test_ev_plugged_in_blueprint_on_the_wallbox(
+    hass: HomeAssistant,
+    emulator: GridxEmulator,
+    demo_ids: DemoIds,
+    phone: str,  # noqa: F811 - the fixture
+) -> None:
+    """The blueprint, pointed at the wallbox, notifies once per plug-in."""
+    notified = async_mock_service(hass, "notify", NOTIFY_SERVICE)
+    entry = await create_portal_entry(hass, emulator)
+    await _plug(hass, entry, emulator, {"plugState": "UNPLUGGED", "power": 0})
+    wallbox = get_device(hass, demo_ids.ev_station_id)
+    assert wallbox is not None
+    await use_blueprint(
+        hass, "ev_plugged_in_notify.yaml", ev_device=wallbox.id, notify_device=phone
+    )
+    await _plug(hass, entry, emulator, {"plugState": PLUGGED, "power": 0})
+    assert len(notified) == 1
+    assert notified[0].data["message"] == f"{wallbox.name} is plugged in."
+    # Still plugged in at the next poll, and after a reload: no second one.
+    await _plug(hass, entry, emulator, {"plugState": PLUGGED, "power": 7400})
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(notified) == 1
