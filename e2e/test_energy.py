@@ -8,7 +8,7 @@ Energy section says: Settings → Dashboards → Energy, each dialog's fields in
 the README's order (checked against the dialog's, top down), each picked by
 the name the README gives (*… Grid import (gridX history)* and so on). Then the dashboard shows
 yesterday's gridX data, with the English and with the German profile; the
-screenshots go to ``.e2e-shots/``: ``energy-en.png``, ``energy-de.png``,
+screenshots go to ``.e2e-screenshots/``: ``energy-en.png``, ``energy-de.png``,
 ``updates-en.png``, ``updates-de.png``.
 """
 
@@ -207,7 +207,7 @@ def test_energy_dashboard_yesterday_en_and_de(browser: Browser, stack: Stack) ->
             }
         )[picks["grid_import"]]
         assert len(rows) >= 24, rows
-        out = ROOT / ".e2e-shots"
+        out = ROOT / ".e2e-screenshots"
         out.mkdir(exist_ok=True)
         updates = ui.entity_by_key("updates")
         for lang in ("en", "de"):
