@@ -251,7 +251,7 @@ def test_homeowner_story(stack: Stack) -> None:
     _automation(stack, "gateway_offline", gateway_device, "gateway_offline")
     _automation(stack, "gateway_online", gateway_device, "gateway_online")
     connection = f"gateways/{gateway['id']}/connection"
-    _control(stack, connection, {"connectionStatus": "OFFLINE"})
+    _control(stack, connection, {"connectionStatus": "UNAVAILABLE"})
     wait_for(
         lambda: len(_notifications(stack, "gateway_offline")) == 1,
         timeout=3 * INTERVAL,

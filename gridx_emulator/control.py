@@ -12,8 +12,9 @@ nothing.
   optional; ``{}`` returns to the simulation): the system's
   ``evChargingStations[]`` items show these values in ``/live``.
 - ``POST /_control/gateways/{gateway_id}/connection`` with
-  ``{"connectionStatus": "AVAILABLE" | "OFFLINE"}``: what ``GET /gateways``
-  lists for the gateway.
+  ``{"connectionStatus": "AVAILABLE" | "TEMPORARILY_UNAVAILABLE" |
+  "UNAVAILABLE"}`` (gridX's documented statuses): what ``GET /gateways``
+  lists for the gateway, with a ``contactedAt`` that fits.
 """
 
 from typing import Any, Protocol
@@ -21,12 +22,12 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from .live import LiveSimulator
-from .state import EmulatorState
+from .state import GATEWAY_STATUSES, EmulatorState
 
 PLUG_STATES = frozenset(
     {"UNPLUGGED", "PLUGGED_ON_STATION", "PLUGGED_ON_STATION_AND_PLUGGED_ON_VEHICLE"}
 )
-CONNECTION_STATUSES = frozenset({"AVAILABLE", "OFFLINE"})
+CONNECTION_STATUSES = frozenset(GATEWAY_STATUSES)
 
 
 class _Backend(Protocol):
@@ -104,6 +105,6 @@ class ControlRoutes:
             return _bad(
                 f"connectionStatus must be one of {sorted(CONNECTION_STATUSES)}"
             )
-        gateway.connection_status = status
+        gateway.set_connection(status)
         self._backend.state_changed()
         return web.json_response(body)

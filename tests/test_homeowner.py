@@ -243,7 +243,7 @@ async def test_poll_only_offers_no_push_only_trigger(
     await _automation(hass, gateway.id, ["gateway_online", "gateway_offline"])
     coordinator = entry.runtime_data.coordinator
     path = f"gateways/{demo_ids.gateway_id}/connection"
-    assert await _control(emulator, path, {"connectionStatus": "OFFLINE"}) == 200
+    assert await _control(emulator, path, {"connectionStatus": "UNAVAILABLE"}) == 200
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     assert _fired(calls) == ["gateway_offline"]
@@ -268,7 +268,7 @@ async def test_control_routes_refuse_bad_bodies(
         ("systems/nope/ev-station", {}, 404),
         (gateway, {"connectionStatus": "MAYBE"}, 400),
         (gateway, {}, 400),
-        ("gateways/nope/connection", {"connectionStatus": "OFFLINE"}, 404),
+        ("gateways/nope/connection", {"connectionStatus": "UNAVAILABLE"}, 404),
     ):
         assert await _control(emulator, path, body) == status, (path, body)
     assert emulator.live.station_overrides == {}
