@@ -146,7 +146,7 @@ def test_homeowner_story(stack: Stack) -> None:
     entry_id = add_portal_entry(stack)
     _set_interval(stack, entry_id)
     [gateway] = stack.gridx("GET", "/gateways")
-    system = f"systems/{gateway['systemID']}/ev-station"
+    system = f"systems/{gateway['system']['id']}/ev-station"
     _control(stack, system, {"plugState": "UNPLUGGED", "power": 0})
 
     # Poll-only is a mode: no repair issue, and the Updates sensor says so.
@@ -238,7 +238,7 @@ def test_homeowner_story(stack: Stack) -> None:
     gateway_device = next(
         d["id"]
         for d in ws_command(stack, "config/device_registry/list")
-        if d["serial_number"] == gateway["serialNumber"]
+        if d["serial_number"] == gateway["serialnumber"]
     )
     listed = {
         t["type"]
