@@ -46,9 +46,14 @@ def mode_entity(hass: HomeAssistant, demo_ids: DemoIds) -> str:
 
 
 async def plug_in(post_webhook: PostWebhook, soc: float) -> None:
-    """Report the car's state of charge, then that it was plugged in."""
+    """Report the car unplugged, then its state of charge and its plug-in.
+
+    The "EV plugged in" trigger follows the plug sensor (off -> on), so
+    each plug-in starts unplugged.
+    """
     for name, extra in (
-        ("ev_measurement.json", {"stateOfCharge": soc}),
+        ("ev_unplugged.json", {}),
+        ("ev_measurement.json", {"stateOfCharge": soc, "plugState": "UNPLUGGED"}),
         ("ev_plugged.json", {}),
     ):
         event = load_event(name)
