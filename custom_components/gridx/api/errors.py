@@ -1,5 +1,8 @@
 """The error tree of the gridX protocol layer."""
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class GridxError(Exception):
     """Base class of every gridX protocol error."""
@@ -33,6 +36,15 @@ class GridxConnectionError(GridxApiError):
 
 class GridxResponseError(GridxApiError):
     """The API answered with something that is not the documented shape."""
+
+
+def expect_object(data: object, what: str) -> Mapping[str, Any]:
+    """Return ``data`` as a mapping, or raise when it is not a JSON object."""
+    if not isinstance(data, Mapping):
+        raise GridxResponseError(
+            f"{what}: expected a JSON object, got {type(data).__name__}"
+        )
+    return data
 
 
 class GridxStatusError(GridxApiError):

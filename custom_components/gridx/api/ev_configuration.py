@@ -17,7 +17,7 @@ from enum import StrEnum
 import math
 from typing import Any, Final, Self
 
-from .errors import GridxResponseError
+from .errors import expect_object
 from .live import format_time, parse_time
 
 
@@ -53,14 +53,6 @@ CREATION_FIELDS: Final = frozenset(
         "evProfileID",
     }
 )
-
-
-def _obj(data: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise GridxResponseError(
-            f"{what}: expected a JSON object, got {type(data).__name__}"
-        )
-    return data
 
 
 def _num(data: Mapping[str, Any], key: str) -> float | None:
@@ -116,7 +108,7 @@ class EvConfiguration:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Build from ``EVChargingStationConfiguration``; raise for a non-object."""
-        obj = _obj(data, "ev configuration")
+        obj = expect_object(data, "ev configuration")
         return cls(
             charge_mode=_mode(obj.get("chargeMode")),
             min_requested_soc=_num(obj, "minRequestedSoc"),
@@ -156,7 +148,7 @@ class EvProfile:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Build from ``EVProfile``; raise for a non-object."""
-        obj = _obj(data, "ev profile")
+        obj = expect_object(data, "ev profile")
         stations = obj.get("chargingStationApplianceIDs")
         return cls(
             id=_str(obj, "id"),

@@ -19,7 +19,7 @@ import logging
 import math
 from typing import Any, Self
 
-from .errors import GridxResponseError
+from .errors import expect_object
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,14 +39,6 @@ def _wrong_type(key: str, value: object) -> None:
             key,
             type(value).__name__,
         )
-
-
-def _obj(data: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise GridxResponseError(
-            f"{what}: expected a JSON object, got {type(data).__name__}"
-        )
-    return data
 
 
 def _number(value: object) -> float | None:
@@ -125,7 +117,7 @@ class GatewaySystem:
     @classmethod
     def from_gateway(cls, data: object) -> Self | None:
         """Return the system of a gateway item, None when it names none."""
-        obj = _obj(data, "gateway")
+        obj = expect_object(data, "gateway")
         system = _sub(obj, "system")
         if system is not None and (system_id := _str(system, "id")):
             return cls(id=system_id, name=_str(system, "name"))
@@ -231,7 +223,7 @@ class LiveMeasurement:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Build from the ``Measurement`` schema; ``{}`` is an empty answer."""
-        obj = _obj(data, "live")
+        obj = expect_object(data, "live")
         battery = _sub(obj, "battery")
         station = _sub(obj, "evChargingStation")
         return cls(
@@ -365,7 +357,7 @@ class HistoricalSeries:
         if isinstance(data, list):
             items = data
         else:
-            obj = _obj(data, "historical")
+            obj = expect_object(data, "historical")
             raw_items = obj.get("data")
             items = raw_items if isinstance(raw_items, list) else []
         points: dict[datetime, HistoricalPoint] = {}

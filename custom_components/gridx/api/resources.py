@@ -15,7 +15,7 @@ from datetime import datetime
 import logging
 from typing import Any, Final, Self
 
-from .errors import GridxResponseError
+from .errors import GridxResponseError, expect_object
 from .live import GatewaySystem, parse_time
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,15 +35,6 @@ LIST_WRAPPER_KEYS: tuple[str, ...] = (
     "gateways",
     "appliances",
 )
-
-
-def _mapping(data: object, what: str) -> Mapping[str, Any]:
-    """Return ``data`` as a mapping, or raise when it is not a JSON object."""
-    if not isinstance(data, Mapping):
-        raise GridxResponseError(
-            f"{what}: expected a JSON object, got {type(data).__name__}"
-        )
-    return data
 
 
 def _scalar_str(value: object) -> str | None:
@@ -137,7 +128,7 @@ class GridxUser:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Build from the ``User`` schema: ``id``, ``accountID``, ``email``, ``fullName``."""
-        obj = _mapping(data, "user")
+        obj = expect_object(data, "user")
         return cls(
             id=_required_str(obj, "user", "id"),
             account_id=_required_str(obj, "user", "accountID"),
@@ -163,7 +154,7 @@ class WebhookSubscription:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Build from ``{id, accountID, eventTypes, targetURL, active, secret}``."""
-        obj = _mapping(data, "webhook")
+        obj = expect_object(data, "webhook")
         raw_types = obj.get("eventTypes", [])
         if raw_types is None:
             raw_types = []
@@ -204,14 +195,16 @@ class NotificationRule:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Build from the ``NotificationsRule`` schema."""
-        obj = _mapping(data, "rule")
+        obj = expect_object(data, "rule")
         target_url: str | None = None
         notification = obj.get("notificationType")
         if notification is not None:
-            webhook = _mapping(notification, "rule.notificationType").get("webhook")
+            webhook = expect_object(notification, "rule.notificationType").get(
+                "webhook"
+            )
             if webhook is not None:
                 target_url = _opt_str(
-                    _mapping(webhook, "rule.notificationType.webhook"),
+                    expect_object(webhook, "rule.notificationType.webhook"),
                     "rule.notificationType.webhook",
                     "targetURL",
                 )
@@ -294,7 +287,7 @@ class Gateway:
     @classmethod
     def from_dict(cls, data: object) -> Self:
         """Build from a gateway object; only the id is required."""
-        obj = _mapping(data, "gateway")
+        obj = expect_object(data, "gateway")
         status, contacted_at = _connection(obj, "gateway")
         return cls(
             id=_required_str(obj, "gateway", "id", "gatewayID"),
@@ -348,7 +341,7 @@ class Appliance:
         ``gateway_id`` is the gateway of the request path; an object that
         names its gateway (event data) is read when none is given.
         """
-        obj = _mapping(data, "appliance")
+        obj = expect_object(data, "appliance")
         return cls(
             id=_required_str(obj, "appliance", "id", "applianceID"),
             gateway_id=gateway_id or _opt_str(obj, "appliance", "gatewayID"),
