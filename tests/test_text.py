@@ -19,10 +19,21 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.gridx.api.auth import PortalSession, jwt_claims
 from custom_components.gridx.api.client import GridxClient
-from custom_components.gridx.api.errors import GridxResponseError, GridxStatusError
+from custom_components.gridx.api.envelope import parse_event
+from custom_components.gridx.api.errors import (
+    GridxParseError,
+    GridxResponseError,
+    GridxStatusError,
+)
 from custom_components.gridx.api.portals import get_portal
 from custom_components.gridx.api.resources import Appliance, Gateway
-from custom_components.gridx.api.text import drop_bad_text, find_bad_text, is_bad_text
+from custom_components.gridx.api.text import (
+    drop_bad_text,
+    find_bad_text,
+    has_bad_text,
+    is_bad_text,
+    json_may_hold_bad_text,
+)
 
 BASE = "https://api.gridx.de"
 MOCK_AUTH = "https://auth.example.invalid"
@@ -67,6 +78,53 @@ def test_is_bad_text(value: str, bad: bool) -> None:
 def test_find_bad_text(text: str, path: str | None) -> None:
     """The first bad key or string, by a path that never quotes it."""
     assert find_bad_text(_decoded(text)) == path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1, "b": [true, null, 1.5, "ok"], "c": {"d": "e"}}',
+        '"\\ud800"',
+        '{"a": {"\\udc00": 1}}',
+        '[1, ["ok", "\\u0000"]]',
+    ],
+)
+def test_has_bad_text_agrees_with_find(text: str) -> None:
+    """`has_bad_text` is the path-free walk: True exactly where a path is found."""
+    value = _decoded(text)
+    assert has_bad_text(value) is (find_bad_text(value) is not None)
+
+
+@pytest.mark.parametrize(
+    ("text", "may"),
+    [
+        (b'{"name": "gridBox K\xc3\xb6ln"}', False),  # UTF-8, no escape
+        (b'{"name": "\\u00e9"}', True),  # any escape is scanned
+        (b'{"name": "\xed\xa0\x80"}', True),  # a UTF-8-encoded surrogate
+        ('{"n": 1}'.encode("utf-16"), True),  # UTF-16 holds NUL bytes
+        ('{"name": "K\u00f6ln"}', False),
+        ('{"name": "\\u0000"}', True),
+        ('{"name": "\ud800"}', True),  # a str may hold one undecoded
+    ],
+)
+def test_json_may_hold_bad_text(text: bytes | str, may: bool) -> None:
+    """Only text without escapes, 0xED and NUL skips the scan."""
+    assert json_may_hold_bad_text(text) is may
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"id": "\xed\xa0\x80"}',
+        b'{"id": "\\ud800"}',
+        '{"id": "\\u0000"}'.encode("utf-16"),
+    ],
+)
+def test_parse_event_scans_what_may_hold_bad_text(body: bytes) -> None:
+    """A surrogate however encoded, even in UTF-16, is refused by path."""
+    with pytest.raises(GridxParseError) as err:
+        parse_event(body)
+    assert err.value.field == "id"
 
 
 def test_find_bad_text_in_read_only_values() -> None:

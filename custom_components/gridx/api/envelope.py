@@ -39,7 +39,7 @@ from .limits import (
     parse_int,
     unique_keys,
 )
-from .text import BAD_TEXT_REASON, find_bad_text
+from .text import BAD_TEXT_REASON, find_bad_text, json_may_hold_bad_text
 
 DEFAULT_DATA_CONTENT_TYPE: Final = "application/json"
 # The current spec says specVersion is "1.0"; gridX's Go example client sends
@@ -174,7 +174,9 @@ def parse_event(body: bytes | str, *, strict: bool = False) -> GridxEvent:
         raise GridxParseError("body", f"is not valid JSON: {err}") from err
     if not isinstance(obj, dict):
         raise GridxParseError("body", f"must be a JSON object, got {json_type(obj)}")
-    return parse_event_dict(obj, strict=strict)
+    if json_may_hold_bad_text(body):
+        _reject_bad_text(obj)
+    return _parse_object(obj, strict)
 
 
 def parse_event_dict(obj: Mapping[str, Any], *, strict: bool = False) -> GridxEvent:
@@ -184,10 +186,18 @@ def parse_event_dict(obj: Mapping[str, Any], *, strict: bool = False) -> GridxEv
     or raises with ``strict``. A key or string holding an unpaired UTF-16
     surrogate or NUL raises, wherever it is (see `text`).
     """
-    # Keys included, and in data that would not validate or of an unknown
-    # type: such text would be stored, name a device and be fired.
+    _reject_bad_text(obj)
+    return _parse_object(obj, strict)
+
+
+def _reject_bad_text(obj: Mapping[str, Any]) -> None:
+    # Keys included, and in data that would not validate or whose event
+    # type is unknown: such text would be stored, name a device and be fired.
     if (path := find_bad_text(obj)) is not None:
         raise GridxParseError(path or "body", BAD_TEXT_REASON)
+
+
+def _parse_object(obj: Mapping[str, Any], strict: bool) -> GridxEvent:
     envelope = Reader(obj, "")
     event_id = envelope.req("id", as_id)
     time = envelope.req("time", as_time)

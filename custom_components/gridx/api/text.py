@@ -36,6 +36,42 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
+def json_may_hold_bad_text(text: bytes | str) -> bool:
+    r"""Return False if JSON ``text`` cannot decode to any bad key or string.
+
+    A decoded string gets a surrogate or NUL only from a ``\u`` escape, or,
+    in bytes, from a surrogate encoded in UTF-8 (``json.loads`` decodes
+    bytes with ``surrogatepass``; such a sequence starts with 0xED) or a
+    UTF-16/32 body (which holds NUL bytes). Without any of them the decoded
+    value need not be scanned; with one, it must be (``\u00e9`` is fine).
+    """
+    if isinstance(text, str):
+        return "\\u" in text or _BAD.search(text) is not None
+    return b"\\u" in text or b"\xed" in text or b"\x00" in text
+
+
+def has_bad_text(value: object) -> bool:
+    """Return True if any key or string in ``value`` is bad, at any depth.
+
+    The same walk as `find_bad_text` without building paths: every delivery
+    and REST answer is checked, and almost none holds bad text.
+    """
+    stack: list[object] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _BAD.search(item) is not None:
+                return True
+        elif isinstance(item, Mapping):
+            for key, child in item.items():
+                if isinstance(key, str) and _BAD.search(key) is not None:
+                    return True
+                stack.append(child)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
 def find_bad_text(value: object, path: str = "") -> str | None:
     """Return the path of the first bad key or string in ``value``, else None.
 
@@ -43,7 +79,10 @@ def find_bad_text(value: object, path: str = "") -> str | None:
     by ``json.loads``). A path is dotted with list indexes (``data.items[2]
     .name``); a bad key is shown as ``<key>`` after its object's path, so a
     path never holds bad text itself. An empty path is ``value`` itself.
+    Paths are built only once `has_bad_text` has found something.
     """
+    if not has_bad_text(value):
+        return None
     stack: list[tuple[str, object]] = [(path, value)]
     while stack:
         here, item = stack.pop()
@@ -74,6 +113,8 @@ def drop_bad_text(value: Any) -> list[str]:
     """
     if isinstance(value, str):
         return [""] if is_bad_text(value) else []
+    if not has_bad_text(value):
+        return []
     dropped: list[str] = []
     stack: list[tuple[str, object]] = [("", value)]
     while stack:
@@ -106,5 +147,7 @@ __all__ = [
     "BAD_TEXT_REASON",
     "drop_bad_text",
     "find_bad_text",
+    "has_bad_text",
     "is_bad_text",
+    "json_may_hold_bad_text",
 ]
