@@ -87,6 +87,7 @@ def test_find_bad_text(text: str, path: str | None) -> None:
         '"\\ud800"',
         '{"a": {"\\udc00": 1}}',
         '[1, ["ok", "\\u0000"]]',
+        '[["ok", "\\u0000"], 1]',
     ],
 )
 def test_has_bad_text_agrees_with_find(text: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import homeassistant.util.dt as dt_util
 
-from .api.text import find_bad_text, is_bad_text
+from .api.text import has_bad_text, is_bad_text
 from .const import ResourceKind
 
 # An event time further ahead of its receipt than this is taken as the
@@ -83,11 +83,7 @@ class Stamped:
         """
         time = data.get("time")
         parsed = parse_stored_time(time) if isinstance(time, str) else None
-        if (
-            parsed is None
-            or "value" not in data
-            or find_bad_text(data["value"]) is not None
-        ):
+        if parsed is None or "value" not in data or has_bad_text(data["value"]):
             return None
         return cls(data["value"], parsed, Source.RESTORE)
 
@@ -209,11 +205,7 @@ def parse_stored_time(text: str, now: datetime | None = None) -> datetime | None
 
 
 def _stamped_from_storage(item: list[Any], now: datetime | None) -> Stamped | None:
-    if (
-        len(item) != 2
-        or not isinstance(item[1], str)
-        or find_bad_text(item[0]) is not None
-    ):
+    if len(item) != 2 or not isinstance(item[1], str) or has_bad_text(item[0]):
         return None
     time = parse_stored_time(item[1], now)
     return None if time is None else Stamped(item[0], time, Source.RESTORE)

@@ -39,7 +39,7 @@ from .limits import (
     parse_int,
     unique_keys,
 )
-from .text import BAD_TEXT_REASON, find_bad_text, json_may_hold_bad_text
+from .text import BAD_TEXT_REASON, find_bad_text, has_bad_text, json_may_hold_bad_text
 
 DEFAULT_DATA_CONTENT_TYPE: Final = "application/json"
 # The current spec says specVersion is "1.0"; gridX's Go example client sends
@@ -193,8 +193,8 @@ def parse_event_dict(obj: Mapping[str, Any], *, strict: bool = False) -> GridxEv
 def _reject_bad_text(obj: Mapping[str, Any]) -> None:
     # Keys included, and in data that would not validate or whose event
     # type is unknown: such text would be stored, name a device and be fired.
-    if (path := find_bad_text(obj)) is not None:
-        raise GridxParseError(path or "body", BAD_TEXT_REASON)
+    if has_bad_text(obj):
+        raise GridxParseError(find_bad_text(obj) or "body", BAD_TEXT_REASON)
 
 
 def _parse_object(obj: Mapping[str, Any], strict: bool) -> GridxEvent:

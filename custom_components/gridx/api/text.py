@@ -79,10 +79,8 @@ def find_bad_text(value: object, path: str = "") -> str | None:
     by ``json.loads``). A path is dotted with list indexes (``data.items[2]
     .name``); a bad key is shown as ``<key>`` after its object's path, so a
     path never holds bad text itself. An empty path is ``value`` itself.
-    Paths are built only once `has_bad_text` has found something.
+    On a hot path, ask `has_bad_text` first: it walks without paths.
     """
-    if not has_bad_text(value):
-        return None
     stack: list[tuple[str, object]] = [(path, value)]
     while stack:
         here, item = stack.pop()
