@@ -20,7 +20,7 @@ from custom_components.gridx.api.live import (
 )
 from custom_components.gridx.api.resources import Appliance, Gateway
 from custom_components.gridx.const import DOMAIN, ResourceKind
-from custom_components.gridx.identity import device_identifier
+from custom_components.gridx.state.identity import device_identifier
 
 from .ha_compat import devices_with_identifier
 

@@ -33,7 +33,7 @@ from custom_components.gridx.event import (
     GridxEventEntity,
     event_attributes,
 )
-from custom_components.gridx.identity import entity_unique_id
+from custom_components.gridx.state.identity import entity_unique_id
 
 from .conftest import ACCOUNT_ID, SECRET, WEBHOOK_ID, PostWebhook, load_event
 from .gridx_state import (

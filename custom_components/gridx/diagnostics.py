@@ -25,9 +25,9 @@ from .const import (
     CONF_WEBHOOK_URL,
     ResourceKind,
 )
+from .coordinator import GridxConfigEntry
 from .diagnostics_ids import IdHasher
-from .resources import GridxResource
-from .runtime import GridxConfigEntry
+from .state.resource_model import GridxResource
 
 TO_REDACT = {
     CONF_API_TOKEN,
@@ -128,11 +128,11 @@ async def async_get_config_entry_diagnostics(
                     else coordinator.update_interval.total_seconds()
                 ),
             },
-            # The last live payload per system (live_coordinator.py).
+            # The last live payload per system (live/coordinator.py).
             "live": None
             if runtime.live is None
             else async_redact_data(runtime.live.diagnostics(), TO_REDACT),
-            # The cached EV charging configuration per station (ev_control.py).
+            # The cached EV charging configuration per station (ev/control.py).
             "ev_control": None
             if runtime.ev is None
             else {
