@@ -40,6 +40,7 @@ from .registration.mode import (
     async_remove_push_issue,
     async_update_push_issue,
     has_registration,
+    signal_mode,
 )
 from .registration.orphans import async_remove_registration, async_setup_orphans
 from .services import async_setup_services
@@ -80,6 +81,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
     store = GridxStore(hass, entry.entry_id, account_of(entry))
     await store.async_load()
     coordinator = GridxDataUpdateCoordinator(hass, entry, client, store)
+    # Push or poll-only may change at runtime (registration/mode.py).
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, signal_mode(entry.entry_id), coordinator.async_follow_mode
+        )
+    )
     entry.runtime_data = GridxRuntimeData(
         client=client, store=store, coordinator=coordinator
     )

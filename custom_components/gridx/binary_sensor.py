@@ -157,7 +157,7 @@ BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
         exists_fn=lambda resource: not resource.legacy_station,
     ),
     GridxBinarySensorEntityDescription(
-        # A charging station's, from the live poll (live/station.py): it
+        # A charging station's, from the live poll (state/live_stations.py): it
         # charges a car ("Wallbox Car charging"), it has no battery.
         key="station_charging",
         translation_key="station_charging",

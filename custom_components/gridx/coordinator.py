@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -116,6 +116,15 @@ class GridxDataUpdateCoordinator(DataUpdateCoordinator[GridxPollData]):
             ) from err
         self.store.async_apply_poll(gateways, appliances, polled_at, complete=complete)
         return GridxPollData(tuple(gateways), tuple(appliances), polled_at, complete)
+
+    @callback
+    def async_follow_mode(self) -> None:
+        """Poll as often as the entry's mode now wants (`mode.poll_interval`).
+
+        Connected to `mode.signal_mode` while the entry is loaded: a push
+        entry polls slowly, a poll-only one every live cycle.
+        """
+        self.update_interval = poll_interval(self.config_entry)
 
     @override
     def _async_refresh_finished(self) -> None:

@@ -17,8 +17,9 @@ reason to log in again, and the station is asked again after
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, override
+from typing import Any, Final, override
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -30,9 +31,6 @@ from ..api.ev_client import GridxEvApi
 from ..api.ev_configuration import EvConfiguration
 from ..const import DOMAIN, LOGGER
 from ..live.coordinator import GridxLiveCoordinator
-
-if TYPE_CHECKING:
-    from ..coordinator import GridxConfigEntry
 
 ISSUE_EV_FORBIDDEN: Final = "ev_control_forbidden"
 READ_POLICY: Final = "AppliancesEVConfigurationRead"
@@ -63,12 +61,12 @@ def issue_id(entry_id: str) -> str:
 class GridxEvCoordinator(DataUpdateCoordinator[dict[str, EvStation]]):
     """The configurations of every station; data maps appliance id to station."""
 
-    config_entry: GridxConfigEntry
+    config_entry: ConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
-        config_entry: GridxConfigEntry,
+        config_entry: ConfigEntry,
         client: GridxClient,
         live: GridxLiveCoordinator,
     ) -> None:

@@ -1,9 +1,9 @@
 """Live data: the poll of ``/systems/{id}/live`` and what it feeds.
 
-`coordinator` polls the live values, `descriptions` and `appliance` describe
-the sensors, `sensor` adds and places them, `station` applies the charging
-stations' plug state to the store, `statistics` imports the energy history
-and `setup` starts all of it for an entry.
+`coordinator` polls the live values (the stations' plug state goes into the
+store, `state.live_stations`), `descriptions` and `appliance` describe the
+sensors, `sensor` adds and places them, `statistics` imports the energy
+history and `setup` starts all of it for an entry.
 
 May import `api/`, `const`, `entity`, the runtime-data type of
 `coordinator` and the store's public surface in `state/`.

@@ -14,7 +14,7 @@ one poll interval when absent). A 403 means the token lacks
 so once, and the system is asked again only every `FORBIDDEN_RETRY`.
 
 Live power goes to the live sensors only. The charging stations' plug and
-charging state also go into the store (live/station.py), where pushes of
+charging state also go into the store (state/live_stations.py), where pushes of
 the legacy ``ev/plugged`` write too: the store's staleness rule orders them.
 """
 
@@ -22,8 +22,9 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, override
+from typing import Any, Final, override
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -34,9 +35,6 @@ from ..api.errors import GridxApiError, GridxPermissionError, GridxRateLimitErro
 from ..api.live import LiveMeasurement
 from ..const import DOMAIN, LOGGER, ResourceKind
 from ..state.store import GridxStore
-
-if TYPE_CHECKING:
-    from ..coordinator import GridxConfigEntry
 
 CONF_LIVE_INTERVAL: Final = "live_interval"
 DEFAULT_LIVE_INTERVAL: Final = 60
@@ -58,7 +56,7 @@ class LiveSystem:
     gateway_id: str
 
 
-def live_interval(entry: GridxConfigEntry) -> timedelta:
+def live_interval(entry: ConfigEntry) -> timedelta:
     """Return the entry's live poll interval (the option, bounded)."""
     seconds = entry.options.get(CONF_LIVE_INTERVAL, DEFAULT_LIVE_INTERVAL)
     if not isinstance(seconds, int | float):
@@ -74,12 +72,12 @@ def issue_id(entry_id: str) -> str:
 class GridxLiveCoordinator(DataUpdateCoordinator[dict[str, LiveMeasurement]]):
     """Poll the live values of every system; data maps system id to values."""
 
-    config_entry: GridxConfigEntry
+    config_entry: ConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
-        config_entry: GridxConfigEntry,
+        config_entry: ConfigEntry,
         client: GridxClient,
         store: GridxStore,
     ) -> None:
@@ -224,7 +222,7 @@ class GridxLiveCoordinator(DataUpdateCoordinator[dict[str, LiveMeasurement]]):
         }
 
 
-def async_raise_live_issue(hass: HomeAssistant, entry: GridxConfigEntry) -> None:
+def async_raise_live_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Create (once) the warning that the token cannot read measurements."""
     ir.async_create_issue(
         hass,

@@ -151,9 +151,9 @@ def async_set_poll_only(
             "gridX allows push to entry %s again: it leaves poll-only", entry.entry_id
         )
     async_update_push_issue(hass, entry)
+    # The loaded entry's coordinator follows (`async_follow_mode`), as does
+    # the Updates sensor.
     async_dispatcher_send(hass, signal_mode(entry.entry_id))
-    if (runtime := getattr(entry, "runtime_data", None)) is not None:
-        runtime.coordinator.update_interval = poll_interval(entry)
 
 
 @callback

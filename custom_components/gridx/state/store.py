@@ -5,9 +5,9 @@ place state lives. Both doors write to it, entities only read from it. A
 delivery flows one way:
 
     push/endpoint.py (request → verify → parse)
-      → push/pipeline.py (clamp → dedupe [seen.py] → apply [apply.py, into
+      → pipeline.py (clamp → dedupe [seen.py] → apply [apply.py, into
         catalogue.py; devices.py keeps the device registry] → save
-        [persistence.py] → notify [dispatch.py] → event entities → bus)
+        [persistence.py] → notify [dispatch.py] → event entities → bus.py)
 
 (the modules in brackets are this package's), and a poll (coordinator.py)
 goes through `async_apply_poll`, stamped with the poll's start time. The
@@ -27,14 +27,14 @@ from ..api.live import LiveEvStation
 from ..api.models import GridxEvent
 from ..api.resources import Appliance, Gateway
 from ..const import ResourceKind
-from ..live.station import apply_live_stations
-from ..push.pipeline import EventPipeline, event_device_id
 from .apply import EventApplier
 from .catalogue import Catalogue, StoreStats
 from .devices import DeviceSync
 from .dispatch import GridxDispatcher
 from .identity import device_resources
+from .live_stations import apply_live_stations
 from .persistence import SaveScheduler, async_remove_storage
+from .pipeline import EventPipeline, event_device_id
 from .resource_model import (
     GridxResource,
     Source,
@@ -217,7 +217,7 @@ class GridxStore:
     ) -> None:
         """Apply the plug and charging state of a live answer's stations.
 
-        As of ``polled_at``; a newer push wins (see `live_station`).
+        As of ``polled_at``; a newer push wins (see `live_stations`).
         """
         apply_live_stations(self.catalogue, gateway_id, stations, polled_at)
         self.pipeline.async_notify()

@@ -27,14 +27,14 @@ import homeassistant.util.dt as dt_util
 
 from ..api.models import GridxEvent
 from ..const import LOGGER, ResourceKind, signal_event
-from ..state import resource_model
-from ..state.apply import EventApplier, event_system_id
-from ..state.catalogue import Catalogue, StoreStats
-from ..state.dispatch import GridxDispatcher
-from ..state.persistence import SaveScheduler
-from ..state.resource_model import not_future
-from ..state.seen import SeenIds, Verdict
+from . import resource_model
+from .apply import EventApplier, event_system_id
 from .bus import async_fire_gridx_event
+from .catalogue import Catalogue, StoreStats
+from .dispatch import GridxDispatcher
+from .persistence import SaveScheduler
+from .resource_model import not_future
+from .seen import SeenIds, Verdict
 
 
 def event_device_id(catalogue: Catalogue, event: GridxEvent) -> str | None:

@@ -27,8 +27,8 @@ from typing import Final
 
 from ..api.live import LiveEvStation
 from ..const import ResourceKind
-from ..state.catalogue import Catalogue
-from ..state.resource_model import Source, StateKey
+from .catalogue import Catalogue
+from .resource_model import Source, StateKey
 
 PLUGGED: Final = "PLUGGED_ON_STATION_AND_PLUGGED_ON_VEHICLE"
 NOT_PLUGGED: Final = frozenset({"PLUGGED_ON_STATION", "UNPLUGGED"})
