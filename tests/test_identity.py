@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.gridx import async_remove_config_entry_device
-from custom_components.gridx.api.resources import Gateway
+from custom_components.gridx.api.gateways import Gateway
 from custom_components.gridx.compat import get_device_by_identifier
 from custom_components.gridx.const import (
     DOMAIN,

@@ -9,7 +9,9 @@ show:
   (platforms, ``config_flow``, ``diagnostics`` ...); the rest lives in
   sub-packages by job, each saying in its docstring what it owns;
 - no import circle among the modules;
-- ``api/`` (the gridX protocol) imports nothing from the integration;
+- ``api/`` (the gridX protocol) imports nothing from the integration, is
+  typed (``py.typed``) and names in its ``__all__`` everything the
+  integration and the emulator import from it;
 - ``state/`` imports nothing from ``push/`` (the push door hands deliveries
   to the store, one way) and, like ``api/``, is imported by the other
   sub-packages without importing them.
@@ -21,6 +23,8 @@ from pathlib import Path
 from typing import Final
 
 import pytest
+
+from custom_components.gridx import api
 
 PACKAGE: Final = Path(__file__).parents[1] / "custom_components" / "gridx"
 BASE: Final = "custom_components.gridx"
@@ -134,6 +138,33 @@ def test_api_imports_nothing_of_the_integration() -> None:
         if not other.startswith(f"{BASE}.api")
     }
     assert outside == set()
+
+
+def names_imported_from_api(root: Path) -> set[str]:
+    """Return the names modules under ``root`` (not api/ itself) import from api/."""
+    names: set[str] = set()
+    for path in root.rglob("*.py"):
+        if PACKAGE / "api" in path.parents:
+            continue
+        parts = list(path.relative_to(PACKAGE.parents[1]).with_suffix("").parts)
+        package = parts[:-1]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            if module.startswith(f"{BASE}.api"):
+                names.update(alias.name for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("root", [PACKAGE, PACKAGE.parents[1] / "gridx_emulator"])
+def test_api_public_surface(root: Path) -> None:
+    """What the integration and the emulator import from api/ is in its __all__."""
+    assert (PACKAGE / "api" / "py.typed").is_file()
+    imported_names = names_imported_from_api(root)
+    assert imported_names
+    assert imported_names - set(api.__all__) == set()
 
 
 @pytest.mark.parametrize("package", ["push", "registration", "live", "flow", "ev"])

@@ -20,8 +20,8 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from custom_components.gridx.api.auth import PortalSession, jwt_claims
 from custom_components.gridx.api.client import GridxClient
 from custom_components.gridx.api.errors import GridxResponseError, GridxStatusError
+from custom_components.gridx.api.gateways import Appliance, Gateway
 from custom_components.gridx.api.portals import get_portal
-from custom_components.gridx.api.resources import Appliance, Gateway
 from custom_components.gridx.api.text import drop_bad_text, find_bad_text, is_bad_text
 
 BASE = "https://api.gridx.de"

@@ -35,7 +35,7 @@ import homeassistant.util.dt as dt_util
 
 from .api.client import GridxClient, Listing
 from .api.errors import GridxApiError, GridxAuthError
-from .api.resources import Appliance, Gateway
+from .api.gateways import Appliance, Gateway
 from .const import DOMAIN, LOGGER, signal_state
 from .registration.mode import poll_interval
 from .state.store import GridxStore

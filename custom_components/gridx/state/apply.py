@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from ..api.event_types import EventType
+from ..api.gateways import Appliance, Gateway
 from ..api.models import (
     ApplianceEventData,
     EVChargeState,
@@ -30,14 +31,11 @@ from ..api.models import (
     PowerLimitEventData,
     SystemActionEventData,
 )
-from ..api.resources import Appliance, Gateway
 from ..const import LOGGER, ResourceKind
 from .catalogue import Catalogue
 from .devices import DeviceSync
 from .resource_model import GridxResource, Source, StateKey
 from .stale import StaleDevices, remove_stale
-
-SYSTEMS_PREFIX: Final = "/systems/"
 
 _GATEWAY_TYPES: Final = frozenset(
     {EventType.GATEWAY_CREATE, EventType.GATEWAY_ONLINE, EventType.GATEWAY_OFFLINE}
@@ -60,9 +58,7 @@ def event_system_id(event: GridxEvent) -> str | None:
     """Return the system id of the data, else the one in ``source``."""
     if event.system_id is not None:
         return event.system_id
-    if event.source.startswith(SYSTEMS_PREFIX):
-        return event.source.removeprefix(SYSTEMS_PREFIX).split("/", 1)[0] or None
-    return None
+    return event.source_system_id
 
 
 def legacy_station_id(event: GridxEvent) -> str | None:

@@ -23,9 +23,9 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 import homeassistant.util.dt as dt_util
 
+from ..api.gateways import Appliance, Gateway
 from ..api.live import LiveEvStation
 from ..api.models import GridxEvent
-from ..api.resources import Appliance, Gateway
 from ..const import ResourceKind
 from .apply import EventApplier
 from .catalogue import Catalogue, StoreStats
