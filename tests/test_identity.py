@@ -33,13 +33,13 @@ from custom_components.gridx.const import (
     EVENT_GRIDX,
     ResourceKind,
 )
+from custom_components.gridx.state.devices import CAPACITY, PER_HOUR, CreationBudget
 from custom_components.gridx.state.identity import (
     device_identifier,
     device_resources,
     entity_unique_id,
     parse_identifier,
 )
-from custom_components.gridx.state.limits import CAPACITY, PER_HOUR, CreationBudget
 
 from .conftest import (
     ACCOUNT_ID,

@@ -22,10 +22,10 @@ from .const import (
     signal_event,
 )
 from .coordinator import GridxConfigEntry, GridxDataUpdateCoordinator, GridxRuntimeData
-from .ev.setup import async_setup_ev_control
+from .ev.commands import async_setup_ev_control
 from .flow.common import portal_title_update
 from .live.coordinator import GridxLiveCoordinator
-from .live.setup import async_start_live
+from .live.statistics import async_start_live
 from .push.last_event import is_account_device
 from .push.router import (
     async_add_route,

@@ -7,12 +7,19 @@ taken from the configuration, else from the EV profile that lists the
 station, else a translated error), stores gridX's 200 answer and returns it.
 Every failure is a translated `HomeAssistantError`, so the UI and an
 automation's trace show it.
+
+`async_setup_ev_control` starts the control of an entry: the configurations
+are read after every live update (the live cycle, so a change made in the
+gridX app shows within one cycle); then departures whose meaning a DST
+change shifted are sent again (`async_resend_departures`).
 """
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Final
 
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 import homeassistant.util.dt as dt_util
 
@@ -32,6 +39,7 @@ from ..api.ev_configuration import (
     profile_capacity,
 )
 from ..const import DOMAIN
+from ..coordinator import GridxConfigEntry
 from .control import WRITE_POLICY, EvStation, GridxEvCoordinator
 
 # What L sends when a mode needs a target or a departure and none is set.
@@ -238,3 +246,27 @@ async def async_resend_departures(coordinator: GridxEvCoordinator) -> None:
             )
             continue
         coordinator.async_confirmed(station, confirmed)
+
+
+def async_setup_ev_control(hass: HomeAssistant, entry: GridxConfigEntry) -> None:
+    """Create the entry's EV coordinator and tie it to the live cycle."""
+    runtime = entry.runtime_data
+    live = runtime.live
+    if live is None:
+        return
+    coordinator = GridxEvCoordinator(hass, entry, runtime.client, live)
+    runtime.ev = coordinator
+    # One cycle at a time: two overlapping ones would both see a stale
+    # departure and send it twice.
+    lock = asyncio.Lock()
+
+    async def _cycle() -> None:
+        async with lock:
+            await coordinator.async_refresh()
+            await async_resend_departures(coordinator)
+
+    @callback
+    def _live_updated() -> None:
+        entry.async_create_background_task(hass, _cycle(), "gridx EV configuration")
+
+    entry.async_on_unload(live.async_add_listener(_live_updated))

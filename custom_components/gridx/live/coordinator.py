@@ -96,7 +96,7 @@ class GridxLiveCoordinator(DataUpdateCoordinator[dict[str, LiveMeasurement]]):
         self._forbidden: dict[str, datetime] = {}
         # Set by the statistics import: /historical answered 403.
         self.history_forbidden = False
-        # The first history import (live/setup.py), for whoever must wait.
+        # The first history import (statistics.async_start_live), for whoever must wait.
         self.first_import: asyncio.Task[None] | None = None
         self._semaphore = asyncio.Semaphore(MAX_CONCURRENT)
 

@@ -16,6 +16,8 @@ hours, so its daylight-saving days simply have 23 or 25 of them.
 A ``1h`` point is the mean W of the hour ending at its ``measuredAt`` (so
 W = Wh, inferred); `HistoricalSeries.energy_wh` also accepts start-stamped
 points.
+
+`async_start_live` starts the live poll and these imports for an entry.
 """
 
 import asyncio
@@ -35,9 +37,11 @@ from homeassistant.components.recorder.statistics import (
     get_last_statistics,
 )
 from homeassistant.const import UnitOfEnergy
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.translation import async_get_translations
 import homeassistant.util.dt as dt_util
 from homeassistant.util.unit_conversion import EnergyConverter
@@ -240,3 +244,32 @@ class GridxStatisticsImporter:
             if device is not None and (device.name_by_user or device.name):
                 return str(device.name_by_user or device.name)
         return "gridBox" if gateway is None else device_name(gateway)
+
+
+async def async_start_live(hass: HomeAssistant, entry: GridxConfigEntry) -> None:
+    """Poll live values now; import history once Home Assistant runs, then hourly.
+
+    Called once the slow poll has told the store the gateways and their
+    systems. Neither step fails the setup: push works without them. The
+    first import waits for Home Assistant to have started, so a restart is
+    not slowed by the recorder catching up on gridX's history.
+    """
+    runtime = entry.runtime_data
+    live = runtime.live
+    if live is None:
+        return
+    await live.async_refresh()
+    importer = GridxStatisticsImporter(hass, entry, runtime.client, live)
+
+    @callback
+    def _import_now(*_: object) -> None:
+        # A background task of the entry: unloading cancels an import in
+        # flight, and Home Assistant's stop does not wait for one.
+        task = entry.async_create_background_task(
+            hass, importer.async_import_all(), "gridx statistics import"
+        )
+        if live.first_import is None:
+            live.first_import = task
+
+    entry.async_on_unload(async_at_started(hass, _import_now))
+    entry.async_on_unload(async_track_time_interval(hass, _import_now, IMPORT_INTERVAL))

@@ -22,7 +22,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from ..compat import get_device_by_identifier
 from ..const import DOMAIN, LOGGER, ResourceKind
 from .identity import device_identifier, entity_unique_id
-from .persistence import STORAGE_VERSION, GridxStorage, storage_key
+from .persistence import STORAGE_VERSION, StateFile, storage_key
 
 # The entity keys of minor version 1 and the kind of resource they belong to.
 # "event" was used by both kinds; its translation key tells them apart.
@@ -74,7 +74,7 @@ async def _stored_kinds(
 ) -> dict[str, set[ResourceKind]]:
     """Return the kinds the stored catalogue knows per resource id."""
     # Through the store's own class: it reads (and migrates) every version.
-    data = await GridxStorage(hass, STORAGE_VERSION, storage_key(entry_id)).async_load()
+    data = await StateFile(hass, STORAGE_VERSION, storage_key(entry_id)).async_load()
     kinds: dict[str, set[ResourceKind]] = defaultdict(set)
     items = data.get("resources", ()) if isinstance(data, dict) else ()
     for item in items if isinstance(items, list) else ():

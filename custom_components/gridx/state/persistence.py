@@ -52,8 +52,8 @@ def migrate_v1(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {**data, "seen": seen.as_storage()}
 
 
-class GridxStorage(Store[dict[str, Any]]):
-    """The Store of one entry, with the migration from version 1."""
+class StateFile(Store[dict[str, Any]]):
+    """The file of one entry's state (a Home Assistant Store), with the migration from version 1."""
 
     @override
     async def _async_migrate_func(
@@ -79,7 +79,7 @@ class SaveScheduler:
         delay: float = SAVE_MAX_DELAY,
     ) -> None:
         """Save what ``data_func`` returns (called in the event loop)."""
-        self._storage = GridxStorage(hass, STORAGE_VERSION, storage_key(entry_id))
+        self._storage = StateFile(hass, STORAGE_VERSION, storage_key(entry_id))
         self._data_func = data_func
         self._delay = delay
         self._pending = False
@@ -108,14 +108,14 @@ class SaveScheduler:
 
 async def async_remove_storage(hass: HomeAssistant, entry_id: str) -> None:
     """Delete the stored data of a removed entry (after its unload saved it)."""
-    await GridxStorage(hass, STORAGE_VERSION, storage_key(entry_id)).async_remove()
+    await StateFile(hass, STORAGE_VERSION, storage_key(entry_id)).async_remove()
 
 
 __all__ = [
     "SAVE_MAX_DELAY",
     "STORAGE_VERSION",
-    "GridxStorage",
     "SaveScheduler",
+    "StateFile",
     "async_remove_storage",
     "storage_key",
 ]
