@@ -42,6 +42,7 @@ from .ev_configuration import (
     MODES_WITH_TARGET,
     ChargeMode,
     EvConfiguration,
+    EvConfigurationPatch,
     departure_value,
     profile_capacity,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "EVMeasurementEventData",
     "EVPlugState",
     "EvConfiguration",
+    "EvConfigurationPatch",
     "EventType",
     "Gateway",
     "GatewayEventData",

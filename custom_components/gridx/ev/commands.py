@@ -15,7 +15,7 @@ change shifted are sent again (`async_resend_departures`).
 """
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any, Final
 
@@ -35,7 +35,7 @@ from ..api.ev_configuration import (
     MODES_WITH_TARGET,
     ChargeMode,
     EvConfiguration,
-    departure_value,
+    EvConfigurationPatch,
     profile_capacity,
 )
 from ..const import DOMAIN
@@ -98,13 +98,13 @@ def departure_stale(config: EvConfiguration | None, now: datetime) -> bool:
     return next_departure(local, now).time() != config.departure.time()
 
 
-def _body(config: EvConfiguration | None, change: EvChange) -> dict[str, Any]:
+def _patch(config: EvConfiguration | None, change: EvChange) -> EvConfigurationPatch:
     """Return the fields that differ from ``config`` (coupling not yet added)."""
     current = config or EvConfiguration()
-    body: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
     mode = change.mode
     if mode is not None and mode is not current.effective_mode:
-        body["chargeMode"] = mode.value
+        fields["charge_mode"] = mode
     target = change.target
     if (
         mode in MODES_WITH_TARGET
@@ -113,7 +113,7 @@ def _body(config: EvConfiguration | None, change: EvChange) -> dict[str, Any]:
     ):
         target = DEFAULT_TARGET
     if target is not None and target != current.min_requested_soc:
-        body["minRequestedSoc"] = target
+        fields["min_requested_soc"] = target
     departure = change.departure
     if (
         mode is ChargeMode.DEPARTURE_TIME_EV
@@ -124,15 +124,16 @@ def _body(config: EvConfiguration | None, change: EvChange) -> dict[str, Any]:
     if departure is not None:
         moment = next_departure(departure)
         if current.departure is None or moment.time() != current.departure.time():
-            body["departureTimestamp"] = departure_value(moment)
+            fields["departure"] = moment
     if change.max_power is not _UNSET:
         power = change.max_power or None
         if power != current.max_charge_power:
-            body["maxChargePower"] = power
+            fields["max_charge_power"] = power
+            fields["set_max_charge_power"] = True
     enabled = change.charging_enabled
     if enabled is not None and enabled != current.charging_enabled:
-        body["chargingEnabled"] = enabled
-    return body
+        fields["charging_enabled"] = enabled
+    return EvConfigurationPatch(**fields)
 
 
 async def _capacity(coordinator: GridxEvCoordinator, station: EvStation) -> float:
@@ -206,14 +207,16 @@ async def async_apply(
     Returns the cached configuration, without a request, when nothing changes.
     """
     station = station_of(coordinator, appliance_id)
-    body = _body(station.configuration, change)
-    if not body:
+    patch = _patch(station.configuration, change)
+    if not patch.as_body():
         return station.configuration
-    if body.get("minRequestedSoc") is not None:
-        body["userTotalCapacity"] = await _capacity(coordinator, station)
+    if patch.min_requested_soc is not None:
+        patch = replace(
+            patch, user_total_capacity=await _capacity(coordinator, station)
+        )
     try:
         config = await coordinator.api.update_configuration(
-            station.gateway_id, station.appliance_id, body
+            station.gateway_id, station.appliance_id, patch.as_body()
         )
     except GridxApiError as err:
         raise _error(coordinator, err) from err
@@ -234,7 +237,7 @@ async def async_resend_departures(coordinator: GridxEvCoordinator) -> None:
         ):
             continue
         local = _local_time(config.departure)
-        body = {"departureTimestamp": departure_value(next_departure(local, now))}
+        body = EvConfigurationPatch(departure=next_departure(local, now)).as_body()
         try:
             confirmed = await coordinator.api.update_configuration(
                 station.gateway_id, station.appliance_id, body
