@@ -20,7 +20,7 @@ import time
 import aiohttp
 
 from custom_components.gridx.api.client import GridxClient
-from custom_components.gridx.live_coordinator import MAX_CONCURRENT
+from custom_components.gridx.live.coordinator import MAX_CONCURRENT
 from gridx_emulator import GridxEmulator
 from gridx_emulator.state import Gateway
 

@@ -22,7 +22,6 @@ from syrupy.assertion import SnapshotAssertion
 # phcc ships its own `custom_components` package (testing_config); importing
 # ours at module level makes Home Assistant's loader find gridx here.
 import custom_components.gridx  # noqa: F401
-from custom_components.gridx import resources
 from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
 from custom_components.gridx.const import (
     CONF_ACCOUNT_ID,
@@ -32,6 +31,7 @@ from custom_components.gridx.const import (
     DOMAIN,
     ENTRY_MINOR_VERSION,
 )
+from custom_components.gridx.state import resource_model
 
 from .gridx_state import FakePoll, patch_poll
 from .ha_compat import GridxSnapshotExtension
@@ -78,7 +78,7 @@ def future_tolerance() -> Generator[None]:
     bursts over hours. Tests of the clamp itself (issue 7, item 3) override
     this fixture to run with the real tolerance.
     """
-    with patch.object(resources, "FUTURE_TOLERANCE", timedelta(days=1)):
+    with patch.object(resource_model, "FUTURE_TOLERANCE", timedelta(days=1)):
         yield
 
 

@@ -13,14 +13,14 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.gridx.api.client import GridxClient, Listing
 from custom_components.gridx.api.errors import GridxPermissionError
+from custom_components.gridx.api.gateways import Appliance, Gateway
 from custom_components.gridx.api.live import (
     HistoricalSeries,
     LiveMeasurement,
     Resolution,
 )
-from custom_components.gridx.api.resources import Appliance, Gateway
 from custom_components.gridx.const import DOMAIN, ResourceKind
-from custom_components.gridx.identity import device_identifier
+from custom_components.gridx.state.identity import device_identifier
 
 from .ha_compat import devices_with_identifier
 

@@ -38,10 +38,9 @@ from custom_components.gridx.api.errors import (
     GridxServerError,
     GridxStatusError,
 )
+from custom_components.gridx.api.gateways import Appliance, Gateway
 from custom_components.gridx.api.resources import (
     LIST_WRAPPER_KEYS,
-    Appliance,
-    Gateway,
     GridxUser,
     NotificationRule,
     WebhookSubscription,

@@ -43,19 +43,19 @@ from custom_components.gridx.const import (
     DEFAULT_EVENT_TYPES,
     DOMAIN,
 )
-from custom_components.gridx.live_coordinator import (
+from custom_components.gridx.flow.options import event_types_of, options_of
+from custom_components.gridx.live.coordinator import (
     CONF_LIVE_INTERVAL,
     DEFAULT_LIVE_INTERVAL,
     live_interval,
 )
-from custom_components.gridx.options_flow import event_types_of, options_of
 from gridx_emulator import DemoIds, EmulatorState, GridxEmulator
 
 from .emulator_fixtures import DEMO_TOKEN, TEST_RETRY_BASE_DELAY
 
 FEW_TYPES = ["gateway/online", "gateway/offline", "ev/plugged"]
 CLOUDHOOK_URL = "https://hooks.nabu.casa/gridx-test-cloudhook"
-NABUCASA = "custom_components.gridx.nabucasa"
+NABUCASA = "custom_components.gridx.registration.cloudhook"
 
 
 @pytest.fixture

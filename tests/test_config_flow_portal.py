@@ -31,10 +31,6 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.gridx.api.auth import DEFAULT_AUTH_BASE, NEW_AUDIENCE
 from custom_components.gridx.api.client import DEFAULT_BASE_URL
 from custom_components.gridx.api.portals import PORTALS
-from custom_components.gridx.config_flow_portal import (
-    PORTAL_SELECTOR,
-    STEP_PORTAL_SCHEMA,
-)
 from custom_components.gridx.const import (
     AUTH_TYPE_PORTAL,
     CONF_ACCOUNT_ID,
@@ -53,7 +49,8 @@ from custom_components.gridx.const import (
     DEFAULT_EVENT_TYPES,
     DOMAIN,
 )
-from custom_components.gridx.flow_common import mask_email, portal_title_update
+from custom_components.gridx.flow.common import mask_email, portal_title_update
+from custom_components.gridx.flow.portal import PORTAL_SELECTOR, STEP_PORTAL_SCHEMA
 from gridx_emulator import ALL_POLICIES, DemoIds, GridxEmulator
 from gridx_emulator.auth0 import PortalUser, portal_policies
 
@@ -445,7 +442,7 @@ async def test_portal_unexpected_error(
     """An unexpected exception is logged and shown as unknown."""
     result = await start_portal(hass)
     with patch(
-        "custom_components.gridx.config_flow_portal.PortalSession.async_login",
+        "custom_components.gridx.flow.portal.PortalSession.async_login",
         side_effect=RuntimeError("boom"),
     ):
         result = await hass.config_entries.flow.async_configure(
@@ -466,9 +463,7 @@ async def test_portal_login_without_subject(
         policies=portal_policies(read_user=False),
     )
     result = await start_portal(hass)
-    with patch(
-        "custom_components.gridx.config_flow_portal.PortalSession.subject", None
-    ):
+    with patch("custom_components.gridx.flow.portal.PortalSession.subject", None):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], portal_input(emulator)
         )

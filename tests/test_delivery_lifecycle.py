@@ -31,11 +31,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.gridx import event as event_platform, webhook as webhook_module
+from custom_components.gridx import event as event_platform
 from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
 from custom_components.gridx.const import DOMAIN, EVENT_GRIDX
 from custom_components.gridx.event import GridxEventEntity
-from custom_components.gridx.store import GridxStore
+from custom_components.gridx.push import endpoint
+from custom_components.gridx.state.store import GridxStore
 
 from .conftest import SECRET, WEBHOOK_ID, PostWebhook
 from .gridx_state import (
@@ -219,7 +220,7 @@ async def test_item10_unload_while_the_body_is_read(
     client = await hass_client_no_auth()
     raw = json.dumps(OFFLINE).encode()
     reading = asyncio.Event()
-    original = webhook_module.read_body
+    original = endpoint.read_body
 
     async def read_body(request: Any) -> bytes:
         reading.set()
@@ -231,7 +232,7 @@ async def test_item10_unload_while_the_body_is_read(
         assert await hass.config_entries.async_unload(init_integration.entry_id)
         yield raw[10:]
 
-    with patch.object(webhook_module, "read_body", read_body):
+    with patch.object(endpoint, "read_body", read_body):
         resp = await client.post(
             f"/api/webhook/{WEBHOOK_ID}",
             data=slow_body(),

@@ -36,7 +36,7 @@ from custom_components.gridx.device_trigger import (
     TRIGGERS,
     async_device_trigger_types,
 )
-from custom_components.gridx.identity import device_identifier
+from custom_components.gridx.state.identity import device_identifier
 
 from .conftest import ACCOUNT_ID, PostWebhook, load_event
 from .gridx_state import (

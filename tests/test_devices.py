@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.gridx import async_remove_config_entry_device
 from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
 from custom_components.gridx.const import DOMAIN, ResourceKind
-from custom_components.gridx.identity import entity_unique_id
+from custom_components.gridx.state.identity import entity_unique_id
 
 from .conftest import ACCOUNT_ID, SECRET, WEBHOOK_ID, PostWebhook, load_event
 from .gridx_state import (

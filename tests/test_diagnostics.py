@@ -21,7 +21,7 @@ from custom_components.gridx.const import (
     CONF_SUBSCRIPTION_ID,
     ResourceKind,
 )
-from custom_components.gridx.diagnostics_ids import IdHasher
+from custom_components.gridx.diagnostics import IdHasher
 
 from .conftest import (
     ACCOUNT_ID,

@@ -2,7 +2,7 @@
 
 from custom_components.gridx.api.models import parse_event_dict
 from custom_components.gridx.const import ResourceKind
-from custom_components.gridx.dispatch import INFO, ChangeSet, GridxDispatcher
+from custom_components.gridx.state.dispatch import INFO, ChangeSet, GridxDispatcher
 
 from .gridx_state import ev_data, event
 

@@ -24,10 +24,10 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.gridx.api.models import parse_event_dict
 from custom_components.gridx.const import DOMAIN, ResourceKind
-from custom_components.gridx.identity import entity_unique_id
-from custom_components.gridx.persistence import SAVE_MAX_DELAY, STORAGE_VERSION
-from custom_components.gridx.resources import Source, StateKey
-from custom_components.gridx.store import GridxStore
+from custom_components.gridx.state.identity import entity_unique_id
+from custom_components.gridx.state.persistence import SAVE_MAX_DELAY, STORAGE_VERSION
+from custom_components.gridx.state.resource_model import Source, StateKey
+from custom_components.gridx.state.store import GridxStore
 
 from .conftest import PostWebhook
 from .gridx_state import (

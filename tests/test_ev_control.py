@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.gridx.api import ev_client
 from custom_components.gridx.const import CONF_API_BASE, DOMAIN
 from custom_components.gridx.diagnostics import async_get_config_entry_diagnostics
-from custom_components.gridx.ev_control import GridxEvCoordinator
+from custom_components.gridx.ev.control import GridxEvCoordinator
 from gridx_emulator import DemoIds, GridxEmulator
 from gridx_emulator.state import ALL_POLICIES, EV_WRITE_POLICY
 

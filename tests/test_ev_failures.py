@@ -18,7 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridx.const import DOMAIN
-from custom_components.gridx.ev_control import issue_id
+from custom_components.gridx.ev.control import issue_id
 from gridx_emulator import DemoIds, GridxEmulator
 
 from . import test_ev_control

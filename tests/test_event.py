@@ -23,8 +23,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.gridx import async_remove_config_entry_device
+from custom_components.gridx.api.gateways import Gateway
 from custom_components.gridx.api.models import parse_event_dict
-from custom_components.gridx.api.resources import Gateway
 from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
 from custom_components.gridx.const import DOMAIN, ResourceKind
 from custom_components.gridx.event import (
@@ -33,7 +33,7 @@ from custom_components.gridx.event import (
     GridxEventEntity,
     event_attributes,
 )
-from custom_components.gridx.identity import entity_unique_id
+from custom_components.gridx.state.identity import entity_unique_id
 
 from .conftest import ACCOUNT_ID, SECRET, WEBHOOK_ID, PostWebhook, load_event
 from .gridx_state import (

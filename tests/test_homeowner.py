@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.gridx.const import DOMAIN
 from custom_components.gridx.device_trigger import async_device_trigger_types
-from custom_components.gridx.live_coordinator import CONF_LIVE_INTERVAL
+from custom_components.gridx.live.coordinator import CONF_LIVE_INTERVAL
 from gridx_emulator import DemoIds, GridxEmulator
 from gridx_emulator.auth0 import PortalUser
 

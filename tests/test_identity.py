@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.gridx import async_remove_config_entry_device
-from custom_components.gridx.api.resources import Gateway
+from custom_components.gridx.api.gateways import Gateway
 from custom_components.gridx.compat import get_device_by_identifier
 from custom_components.gridx.const import (
     DOMAIN,
@@ -33,13 +33,13 @@ from custom_components.gridx.const import (
     EVENT_GRIDX,
     ResourceKind,
 )
-from custom_components.gridx.identity import (
+from custom_components.gridx.state.devices import CAPACITY, PER_HOUR, CreationBudget
+from custom_components.gridx.state.identity import (
     device_identifier,
     device_resources,
     entity_unique_id,
     parse_identifier,
 )
-from custom_components.gridx.limits import CAPACITY, PER_HOUR, CreationBudget
 
 from .conftest import (
     ACCOUNT_ID,

@@ -17,7 +17,7 @@ from custom_components.gridx.const import (
     DOMAIN,
     EVENT_GRIDX,
 )
-from custom_components.gridx.manager import GridxRegistration
+from custom_components.gridx.registration.lifecycle import GridxRegistration
 from gridx_emulator import DemoIds, GridxEmulator
 
 from .test_config_flow import (

@@ -43,13 +43,13 @@ from custom_components.gridx.binary_sensor import BINARY_SENSORS
 from custom_components.gridx.const import ResourceKind
 from custom_components.gridx.entity import GridxEntityDescription
 from custom_components.gridx.event import EVENT_DESCRIPTIONS
-from custom_components.gridx.live_appliance import (
+from custom_components.gridx.live.appliance import (
     ITEM_SENSORS,
     numbered_translation_key,
 )
-from custom_components.gridx.live_descriptions import SYSTEM_SENSORS
-from custom_components.gridx.resources import GridxResource
+from custom_components.gridx.live.descriptions import SYSTEM_SENSORS
 from custom_components.gridx.sensor import SENSORS
+from custom_components.gridx.state.resource_model import GridxResource
 
 COMPONENT = Path(__file__).parents[1] / "custom_components" / "gridx"
 LANGUAGES = {"en": "translations/en.json", "de": "translations/de.json"}

@@ -15,11 +15,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.gridx import statistics
 from custom_components.gridx.api.live import LiveMeasurement
 from custom_components.gridx.const import CONF_API_BASE, DOMAIN
 from custom_components.gridx.diagnostics import async_get_config_entry_diagnostics
-from custom_components.gridx.live_coordinator import (
+from custom_components.gridx.live import statistics
+from custom_components.gridx.live.coordinator import (
     MAX_PAUSE,
     UNAVAILABLE_AFTER_FAILURES,
     GridxLiveCoordinator,

@@ -17,6 +17,7 @@ from custom_components.gridx.api.errors import (
     GridxResponseError,
     GridxServerError,
 )
+from custom_components.gridx.api.gateways import Gateway
 from custom_components.gridx.api.live import (
     WS_PER_KWH,
     GatewaySystem,
@@ -27,7 +28,6 @@ from custom_components.gridx.api.live import (
     format_time,
     parse_time,
 )
-from custom_components.gridx.api.resources import Gateway
 from gridx_emulator import GridxEmulator
 
 BASE = "https://api.gridx.de"

@@ -10,7 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridx.api.live import LiveMeasurement
-from custom_components.gridx.live_coordinator import GridxLiveCoordinator
+from custom_components.gridx.live.coordinator import GridxLiveCoordinator
 from gridx_emulator import DemoIds, GridxEmulator
 from gridx_emulator.state import Appliance
 

@@ -16,7 +16,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridx.api.live import LiveMeasurement
-from custom_components.gridx.live_appliance import item_numbers
+from custom_components.gridx.live.appliance import item_numbers
 from gridx_emulator import DemoIds, GridxEmulator
 from gridx_emulator.state import Appliance
 

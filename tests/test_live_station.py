@@ -9,8 +9,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridx.api.live import LiveEvStation
 from custom_components.gridx.const import ResourceKind
-from custom_components.gridx.live_station import apply_live_stations, charging, plugged
-from custom_components.gridx.resources import Source, StateKey
+from custom_components.gridx.state.live_stations import (
+    apply_live_stations,
+    charging,
+    plugged,
+)
+from custom_components.gridx.state.resource_model import Source, StateKey
 
 from .gridx_state import ASSET_ID, GATEWAY_ID
 

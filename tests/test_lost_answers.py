@@ -22,9 +22,9 @@ from custom_components.gridx.const import (
     DEFAULT_EVENT_TYPES,
     DOMAIN,
 )
-from custom_components.gridx.manager import RETRY_DELAY
-from custom_components.gridx.options_flow import options_of
-from custom_components.gridx.reachability import PING_TIMEOUT
+from custom_components.gridx.flow.options import options_of
+from custom_components.gridx.registration.lifecycle import RETRY_DELAY
+from custom_components.gridx.registration.reachability import PING_TIMEOUT
 from gridx_emulator import DemoIds, GridxEmulator
 
 from .test_config_flow import (

@@ -10,7 +10,7 @@ import pytest
 
 from custom_components.gridx.api.event_types import SUBSCRIBABLE_EVENT_TYPES
 from custom_components.gridx.const import CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES
-from custom_components.gridx.options_flow import (
+from custom_components.gridx.flow.options import (
     EVENT_TYPE_OPTIONS,
     event_types_of,
     options_of,

@@ -24,7 +24,7 @@ from custom_components.gridx.const import (
     CONF_WEBHOOK_URL,
     DOMAIN,
 )
-from custom_components.gridx.orphans import RETRY_INTERVAL, STORAGE_KEY
+from custom_components.gridx.registration.orphans import RETRY_INTERVAL, STORAGE_KEY
 from gridx_emulator import DemoIds, GridxEmulator
 
 from .emulator_fixtures import DEMO_TOKEN
@@ -41,8 +41,8 @@ ORPHAN_URL = "https://old.example.com/api/webhook/" + "e" * 64
 def short_budget() -> Generator[None]:
     """Give gridX one second per removal, with short pauses between tries."""
     with (
-        patch("custom_components.gridx.orphans.REMOVAL_BUDGET", 1.0),
-        patch("custom_components.gridx.orphans.REMOVAL_RETRY_DELAY", 0.05),
+        patch("custom_components.gridx.registration.orphans.REMOVAL_BUDGET", 1.0),
+        patch("custom_components.gridx.registration.orphans.REMOVAL_RETRY_DELAY", 0.05),
     ):
         yield
 

@@ -112,7 +112,7 @@ def test_no_home_assistant_imports(path: Path) -> None:
         "from ... import something",
         "from .... import beyond",
         "from custom_components.gridx import const",
-        "from custom_components.gridx.webhook import handler",
+        "from custom_components.gridx.push.endpoint import handler",
         "import custom_components.gridx.const",
         "__import__('homeassistant.core')",
         "import importlib\nimportlib.import_module('homeassistant')",

@@ -32,9 +32,9 @@ from custom_components.gridx.const import (
     ISSUE_PUSH_UNAVAILABLE,
     POLL_INTERVAL,
 )
-from custom_components.gridx.flow_common import account_title
-from custom_components.gridx.live_coordinator import CONF_LIVE_INTERVAL
-from custom_components.gridx.manager import CHECK_INTERVAL
+from custom_components.gridx.flow.common import account_title
+from custom_components.gridx.live.coordinator import CONF_LIVE_INTERVAL
+from custom_components.gridx.registration.lifecycle import CHECK_INTERVAL
 from gridx_emulator import DemoIds, GridxEmulator
 from gridx_emulator.auth0 import portal_policies
 

@@ -24,7 +24,6 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.gridx import nabucasa
 from custom_components.gridx.api.signature import SIGNATURE_HEADER, sign
 from custom_components.gridx.const import (
     CONF_ACCOUNT_ID,
@@ -43,14 +42,15 @@ from custom_components.gridx.const import (
     DOMAIN,
     EVENT_GRIDX,
 )
-from custom_components.gridx.manager import (
+from custom_components.gridx.flow.options import options_of
+from custom_components.gridx.registration import cloudhook
+from custom_components.gridx.registration.lifecycle import (
     CHECK_INTERVAL,
     RETRY_DELAY,
     SECRET_MAX_AGE,
     SECRET_OVERLAP,
 )
-from custom_components.gridx.options_flow import options_of
-from custom_components.gridx.reachability import PING_TIMEOUT
+from custom_components.gridx.registration.reachability import PING_TIMEOUT
 from gridx_emulator import DemoIds, GridxEmulator
 
 from .emulator_fixtures import DEMO_TOKEN
@@ -74,7 +74,7 @@ FOREIGN_URL = "https://example.com/someone-else"
 @pytest.fixture(autouse=True)
 def fast_removal_retries() -> Any:
     """Retry a failed removal pass without waiting."""
-    with patch("custom_components.gridx.orphans.REMOVAL_RETRY_DELAY", 0):
+    with patch("custom_components.gridx.registration.orphans.REMOVAL_RETRY_DELAY", 0):
         yield
 
 
@@ -735,11 +735,11 @@ async def test_options_failure_keeps_subscription(
 
 async def test_nabucasa_without_cloud(hass: HomeAssistant) -> None:
     """Without the cloud integration nothing is imported and nothing is active."""
-    assert nabucasa.active(hass) is False
-    assert nabucasa.connected(hass) is False
-    assert await nabucasa.async_get_or_create_cloudhook(hass, WEBHOOK_ID) is None
-    await nabucasa.async_delete_cloudhook(hass, WEBHOOK_ID)
-    assert nabucasa.async_listen(hass, WEBHOOK_ID, print, print) == []
+    assert cloudhook.active(hass) is False
+    assert cloudhook.connected(hass) is False
+    assert await cloudhook.async_get_or_create_cloudhook(hass, WEBHOOK_ID) is None
+    await cloudhook.async_delete_cloudhook(hass, WEBHOOK_ID)
+    assert cloudhook.async_listen(hass, WEBHOOK_ID, print, print) == []
 
 
 async def test_nabucasa_with_cloud(hass: HomeAssistant) -> None:
@@ -766,15 +766,15 @@ async def test_nabucasa_with_cloud(hass: HomeAssistant) -> None:
             AsyncMock(side_effect=cloud.CloudNotAvailable),
         ) as delete,
     ):
-        assert nabucasa.active(hass) is True
-        assert nabucasa.connected(hass) is True
-        assert await nabucasa.async_get_or_create_cloudhook(hass, "w") == "https://c/1"
-        assert await nabucasa.async_get_or_create_cloudhook(hass, "w") is None
-        await nabucasa.async_delete_cloudhook(hass, "w")
+        assert cloudhook.active(hass) is True
+        assert cloudhook.connected(hass) is True
+        assert await cloudhook.async_get_or_create_cloudhook(hass, "w") == "https://c/1"
+        assert await cloudhook.async_get_or_create_cloudhook(hass, "w") is None
+        await cloudhook.async_delete_cloudhook(hass, "w")
         delete.assert_awaited_once_with(hass, "w")
 
     seen: list[Any] = []
-    unsubs = nabucasa.async_listen(hass, "w", seen.append, seen.append)
+    unsubs = cloudhook.async_listen(hass, "w", seen.append, seen.append)
     assert len(unsubs) == 2
     async_mock_cloud_connection_status(hass, True)
     async_mock_cloud_connection_status(hass, False)

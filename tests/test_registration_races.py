@@ -19,8 +19,8 @@ from custom_components.gridx.const import (
     CONF_SUBSCRIPTION_ID,
     DOMAIN,
 )
-from custom_components.gridx.manager import CHECK_INTERVAL
-from custom_components.gridx.reachability import PING_TIMEOUT
+from custom_components.gridx.registration.lifecycle import CHECK_INTERVAL
+from custom_components.gridx.registration.reachability import PING_TIMEOUT
 from gridx_emulator import DemoIds, GridxEmulator
 
 from .test_config_flow import (

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 import pytest
 
 from custom_components.gridx.api import live as live_api, resources
+from custom_components.gridx.api.gateways import Appliance, Gateway, connected
 from custom_components.gridx.api.live import (
     HistoricalSeries,
     LiveMeasurement,
     Resolution,
 )
-from custom_components.gridx.api.resources import Appliance, Gateway, connected
 from gridx_emulator.contract import APPLIANCE, GATEWAY, HISTORICAL, LIVE, Arr
 
 from .rest_fixtures import fits, fixture

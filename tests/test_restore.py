@@ -16,7 +16,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridx.const import DOMAIN, ResourceKind
-from custom_components.gridx.identity import entity_unique_id
+from custom_components.gridx.state.identity import entity_unique_id
 
 from .conftest import ACCOUNT_ID, PostWebhook
 from .gridx_state import (

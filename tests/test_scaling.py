@@ -16,7 +16,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.gridx.api.resources import Appliance, Gateway
+from custom_components.gridx.api.gateways import Appliance, Gateway
 from custom_components.gridx.const import signal_state
 
 from .conftest import PostWebhook

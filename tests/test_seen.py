@@ -6,7 +6,7 @@ import uuid
 
 import homeassistant.util.dt as dt_util
 
-from custom_components.gridx.seen import SEEN_MAX_SIZE, SeenIds, Verdict
+from custom_components.gridx.state.seen import SEEN_MAX_SIZE, SeenIds, Verdict
 
 
 def test_seen_ids_bounded_by_size_and_age() -> None:

@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridx import async_remove_config_entry_device
 from custom_components.gridx.api.errors import GridxServerError
-from custom_components.gridx.api.resources import Appliance
+from custom_components.gridx.api.gateways import Appliance
 from custom_components.gridx.const import ResourceKind
 
 from .conftest import PostWebhook, load_event

@@ -21,10 +21,10 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.gridx import statistics
 from custom_components.gridx.const import DOMAIN
-from custom_components.gridx.live_coordinator import LiveSystem, issue_id
-from custom_components.gridx.statistics import (
+from custom_components.gridx.live import statistics
+from custom_components.gridx.live.coordinator import LiveSystem, issue_id
+from custom_components.gridx.live.statistics import (
     STATISTICS,
     GridxStatisticsImporter,
     statistic_id,

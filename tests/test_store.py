@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.gridx.api.models import parse_event_dict
 from custom_components.gridx.const import EVENT_GRIDX, ResourceKind
-from custom_components.gridx.store import (
+from custom_components.gridx.state.store import (
     GridxResource,
     GridxStore,
     Source,

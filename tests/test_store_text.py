@@ -20,8 +20,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridx.api.models import parse_event_dict
 from custom_components.gridx.const import DOMAIN, ResourceKind
-from custom_components.gridx.persistence import STORAGE_VERSION
-from custom_components.gridx.resources import Stamped, StateKey
+from custom_components.gridx.state.persistence import STORAGE_VERSION
+from custom_components.gridx.state.resource_model import Stamped, StateKey
 
 from .gridx_state import (
     APPLIANCE_ID,
@@ -141,7 +141,7 @@ def test_restore_data_with_bad_text(data: dict[str, Any], restored: bool) -> Non
 
 def test_seen_pairs_of_version_1_with_bad_text() -> None:
     """Version-1 seen pairs drop a bad id too."""
-    from custom_components.gridx.seen import SeenIds
+    from custom_components.gridx.state.seen import SeenIds
 
     seen = SeenIds()
     now = dt_util.utcnow()

@@ -26,7 +26,7 @@ from custom_components.gridx.api.errors import (
     GridxStatusError,
 )
 from custom_components.gridx.api.portals import get_portal
-from custom_components.gridx.api.resources import Appliance, Gateway
+from custom_components.gridx.api.gateways import Appliance, Gateway
 from custom_components.gridx.api.text import (
     drop_bad_text,
     find_bad_text,

@@ -24,7 +24,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.gridx.api.models import parse_event_dict
 from custom_components.gridx.const import DOMAIN, EVENT_GRIDX
-from custom_components.gridx.seen import SEEN_MAX_SIZE
+from custom_components.gridx.state.seen import SEEN_MAX_SIZE
 
 from .conftest import PostWebhook
 from .gridx_state import (

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.gridx.api.models import GridxEvent
 from custom_components.gridx.api.signature import sign
 from custom_components.gridx.const import DOMAIN, EVENT_GRIDX, MAX_BODY_BYTES
-from custom_components.gridx.webhook import async_create_handler
+from custom_components.gridx.push.endpoint import async_create_handler
 
 from .conftest import FIXTURES, SECRET, WEBHOOK_ID, PostWebhook, load_event
 

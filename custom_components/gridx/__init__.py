@@ -21,32 +21,32 @@ from .const import (
     PLATFORMS,
     signal_event,
 )
-from .coordinator import GridxDataUpdateCoordinator
-from .ev_setup import async_setup_ev_control
-from .flow_common import portal_title_update
-from .last_event import is_account_device
-from .live_coordinator import GridxLiveCoordinator
-from .live_setup import async_start_live
-from .manager import GridxRegistration
-from .migration import account_of, async_migrate_registries
-from .orphans import async_remove_registration, async_setup_orphans
-from .portal import token_source
-from .push_mode import (
-    async_remove_push_issue,
-    async_update_push_issue,
-    has_registration,
-)
-from .runtime import GridxConfigEntry, GridxRuntimeData
-from .services import async_setup_services
-from .store import GridxStore, async_remove_store
-from .user_issues import async_remove_user_issues, async_setup_user_issues
-from .webhook_router import (
+from .coordinator import GridxConfigEntry, GridxDataUpdateCoordinator, GridxRuntimeData
+from .ev.commands import async_setup_ev_control
+from .flow.common import portal_title_update
+from .live.coordinator import GridxLiveCoordinator
+from .live.statistics import async_start_live
+from .push.last_event import is_account_device
+from .push.router import (
     async_add_route,
     async_remove_route,
     async_setup_routes,
     async_start_delivery,
     async_stop_delivery,
 )
+from .registration.issues import async_remove_user_issues, async_setup_user_issues
+from .registration.lifecycle import GridxRegistration
+from .registration.mode import (
+    async_remove_push_issue,
+    async_update_push_issue,
+    has_registration,
+    signal_mode,
+)
+from .registration.orphans import async_remove_registration, async_setup_orphans
+from .services import async_setup_services
+from .state.migration import account_of, async_migrate_registries
+from .state.store import GridxStore, async_remove_store
+from .token_source import token_source
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -81,6 +81,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
     store = GridxStore(hass, entry.entry_id, account_of(entry))
     await store.async_load()
     coordinator = GridxDataUpdateCoordinator(hass, entry, client, store)
+    # Push or poll-only may change at runtime (registration/mode.py).
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, signal_mode(entry.entry_id), coordinator.async_follow_mode
+        )
+    )
     entry.runtime_data = GridxRuntimeData(
         client=client, store=store, coordinator=coordinator
     )

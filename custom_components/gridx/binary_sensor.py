@@ -28,9 +28,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import ApplianceType, InverterStatus
 from .const import CONF_POLL_ONLY, ResourceKind
+from .coordinator import GridxConfigEntry
 from .entity import GridxEntityDescription, GridxStateEntity, async_add_dynamic_entities
-from .resources import GridxResource, StateKey
-from .runtime import GridxConfigEntry
+from .state.resource_model import GridxResource, StateKey
 
 # Entities only read the store, which the webhook and the coordinator feed.
 PARALLEL_UPDATES = 0
@@ -157,7 +157,7 @@ BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
         exists_fn=lambda resource: not resource.legacy_station,
     ),
     GridxBinarySensorEntityDescription(
-        # A charging station's, from the live poll (live_station.py): it
+        # A charging station's, from the live poll (state/live_stations.py): it
         # charges a car ("Wallbox Car charging"), it has no battery.
         key="station_charging",
         translation_key="station_charging",

@@ -17,11 +17,9 @@ from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import callback
 
-from . import nabucasa
 from .api.auth import TokenSource
 from .api.client import DEFAULT_BASE_URL, GridxClient
 from .api.resources import GridxUser
-from .config_flow_reconfigure import GridxReconfigureFlow
 from .const import (
     CONF_ACCOUNT_ID,
     CONF_ADVANCED,
@@ -40,7 +38,7 @@ from .const import (
     LOGGER,
     METHOD_AUTOMATIC,
 )
-from .flow_common import (
+from .flow.common import (
     PLACEHOLDERS,
     STEP_REAUTH_SCHEMA,
     account_title,
@@ -53,15 +51,17 @@ from .flow_common import (
     other_rules_user,
     token_schema,
 )
-from .options_flow import GridxOptionsFlow
-from .portal import is_portal_entry
-from .reconcile import RemoteRegistration
-from .registration import (
+from .flow.options import GridxOptionsFlow
+from .flow.reconfigure import GridxReconfigureFlow
+from .registration import cloudhook
+from .registration.reconcile import RemoteRegistration
+from .registration.target import (
     WebhookTarget,
     WebhookUrlError,
     async_resolve_webhook_url,
     registration_lock,
 )
+from .token_source import is_portal_entry
 
 
 class GridxConfigFlow(GridxReconfigureFlow, domain=DOMAIN):
@@ -103,7 +103,7 @@ class GridxConfigFlow(GridxReconfigureFlow, domain=DOMAIN):
             )
         elif self._cloudhook_of is not None:
             self.hass.async_create_task(
-                nabucasa.async_delete_cloudhook(self.hass, self._cloudhook_of),
+                cloudhook.async_delete_cloudhook(self.hass, self._cloudhook_of),
                 "gridX flow clean-up",
             )
 

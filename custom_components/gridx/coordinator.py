@@ -15,15 +15,19 @@ one (a list stopped at its page limit) never counts (see `apply`).
 Failures are counted: entities fed by polling become unavailable only after
 `entity.UNAVAILABLE_AFTER_FAILED_POLLS` failures in a row (and not if a push
 updated them since). A 401 raises ConfigEntryAuthFailed, which starts reauth.
+
+This module also holds the typed runtime data of an entry (`GridxRuntimeData`,
+`GridxConfigEntry`), as core's lamarzocco and withings keep theirs beside
+their coordinators.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import override
+from typing import TYPE_CHECKING, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -31,10 +35,15 @@ import homeassistant.util.dt as dt_util
 
 from .api.client import GridxClient, Listing
 from .api.errors import GridxApiError, GridxAuthError
-from .api.resources import Appliance, Gateway
+from .api.gateways import Appliance, Gateway
 from .const import DOMAIN, LOGGER, signal_state
-from .push_mode import poll_interval
-from .store import GridxStore
+from .registration.mode import poll_interval
+from .state.store import GridxStore
+
+if TYPE_CHECKING:
+    from .ev.control import GridxEvCoordinator
+    from .live.coordinator import GridxLiveCoordinator
+    from .registration.lifecycle import GridxRegistration
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +66,12 @@ def _complete(items: Sequence[Gateway | Appliance]) -> bool:
 class GridxDataUpdateCoordinator(DataUpdateCoordinator[GridxPollData]):
     """Poll gridX slowly and reconcile the store."""
 
-    # Typed as a plain ConfigEntry: runtime.py imports this module, not the
-    # other way round.
-    config_entry: ConfigEntry
+    config_entry: GridxConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
-        config_entry: ConfigEntry,
+        config_entry: GridxConfigEntry,
         client: GridxClient,
         store: GridxStore,
     ) -> None:
@@ -110,6 +117,15 @@ class GridxDataUpdateCoordinator(DataUpdateCoordinator[GridxPollData]):
         self.store.async_apply_poll(gateways, appliances, polled_at, complete=complete)
         return GridxPollData(tuple(gateways), tuple(appliances), polled_at, complete)
 
+    @callback
+    def async_follow_mode(self) -> None:
+        """Poll as often as the entry's mode now wants (`mode.poll_interval`).
+
+        Connected to `mode.signal_mode` while the entry is loaded: a push
+        entry polls slowly, a poll-only one every live cycle.
+        """
+        self.update_interval = poll_interval(self.config_entry)
+
     @override
     def _async_refresh_finished(self) -> None:
         """Count failures in a row; tell polled entities (availability may change).
@@ -125,3 +141,23 @@ class GridxDataUpdateCoordinator(DataUpdateCoordinator[GridxPollData]):
             if self.failing_since is None:
                 self.failing_since = self._attempt_started or dt_util.utcnow()
         async_dispatcher_send(self.hass, signal_state(self.config_entry.entry_id))
+
+
+@dataclass(slots=True)
+class GridxRuntimeData:
+    """What a loaded gridX entry holds while it runs."""
+
+    client: GridxClient
+    # The per-entry state (resources, stamped states, dedupe cache).
+    store: GridxStore
+    # The slow polling reconcile of gateways and appliances.
+    coordinator: GridxDataUpdateCoordinator
+    # Keeps the gridX subscription or rules in line; set once setup starts it.
+    registration: GridxRegistration | None = None
+    # The live poll of /systems/{id}/live (live/coordinator.py).
+    live: GridxLiveCoordinator | None = None
+    # The EV charging-station configurations (ev/control.py).
+    ev: GridxEvCoordinator | None = None
+
+
+type GridxConfigEntry = ConfigEntry[GridxRuntimeData]

@@ -61,10 +61,10 @@ from .api.event_types import EventType
 from .api.models import ApplianceType, InverterStatus
 from .compat import get_device_and_config_entry
 from .const import DOMAIN, EVENT_GRIDX, ResourceKind
-from .identity import entity_unique_id
-from .push_mode import is_poll_only
-from .resources import GridxResource
-from .runtime import GridxConfigEntry
+from .coordinator import GridxConfigEntry
+from .registration.mode import is_poll_only
+from .state.identity import entity_unique_id
+from .state.resource_model import GridxResource
 
 TRIGGER_EV_PLUGGED: Final = "ev_plugged"
 TRIGGER_EV_UNPLUGGED: Final = "ev_unplugged"

@@ -22,9 +22,10 @@ from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 
 from .compat import set_via_device
 from .const import ResourceKind, signal_state
-from .dispatch import GONE, INFO
-from .identity import entity_unique_id, unique_id_prefix
-from .resources import (
+from .coordinator import GridxConfigEntry
+from .state.dispatch import GONE, INFO
+from .state.identity import entity_unique_id, unique_id_prefix
+from .state.resource_model import (
     GridxResource,
     Source,
     Stamped,
@@ -33,8 +34,7 @@ from .resources import (
     device_translation_key,
     device_translation_placeholders,
 )
-from .runtime import GridxConfigEntry
-from .store import GridxStore
+from .state.store import GridxStore
 
 # Polled entities (connectivity) become unavailable after this many polls
 # in a row failed, unless a push updated them after the failures began.

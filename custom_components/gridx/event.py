@@ -55,9 +55,9 @@ from .api.models import (
     SystemActionEventData,
 )
 from .const import ResourceKind
+from .coordinator import GridxConfigEntry
 from .entity import GridxEntity, registered_unique_ids
-from .identity import entity_unique_id
-from .runtime import GridxConfigEntry
+from .state.identity import entity_unique_id
 
 PARALLEL_UPDATES = 0
 

@@ -1,7 +1,7 @@
 """Numbers of gridX: target charge and maximum charging power per station.
 
 ``minRequestedSoc`` is 0-100 % (not 0-1 as in ``/live``) and goes out with
-the car's capacity (ev_commands.py). ``maxChargePower`` is W over all
+the car's capacity (ev/commands.py). ``maxChargePower`` is W over all
 phases; 0 means no limit (``null``), as L does it; disabled by default
 like L's, since most homes never cap their wallbox.
 """
@@ -21,11 +21,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.ev_configuration import EvConfiguration
-from .ev_commands import EvChange
-from .ev_control import EvStation, GridxEvCoordinator
-from .ev_entity import GridxEvEntity, async_add_ev_entities
-from .runtime import GridxConfigEntry
-from .store import GridxStore
+from .coordinator import GridxConfigEntry
+from .ev.commands import EvChange
+from .ev.control import EvStation, GridxEvCoordinator
+from .ev.entity import GridxEvEntity, async_add_ev_entities
+from .state.store import GridxStore
 
 PARALLEL_UPDATES = 1
 

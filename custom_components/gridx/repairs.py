@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     # type-checking import is all it needs. Removable with 2026.4 as minimum.
     from homeassistant.components.repairs import RepairsFlowResult
 
-from .orphans import ISSUE_ORPHANED, async_forget
+from .registration.orphans import ISSUE_ORPHANED, async_forget
 
 
 class ForgetOrphanFlow(ConfirmRepairFlow):

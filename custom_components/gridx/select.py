@@ -11,11 +11,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.ev_configuration import ChargeMode
-from .ev_commands import EvChange
-from .ev_control import EvStation, GridxEvCoordinator
-from .ev_entity import GridxEvEntity, async_add_ev_entities
-from .runtime import GridxConfigEntry
-from .store import GridxStore
+from .coordinator import GridxConfigEntry
+from .ev.commands import EvChange
+from .ev.control import EvStation, GridxEvCoordinator
+from .ev.entity import GridxEvEntity, async_add_ev_entities
+from .state.store import GridxStore
 
 # Writes go one by one through the coordinator's API.
 PARALLEL_UPDATES = 1

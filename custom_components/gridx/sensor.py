@@ -16,13 +16,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import ApplianceType, InverterStatus, known_value
 from .const import LOGGER, ResourceKind
+from .coordinator import GridxConfigEntry
 from .entity import GridxEntityDescription, GridxStateEntity, async_add_dynamic_entities
-from .ev_sensor import async_setup_ev_sensors
-from .last_event import async_setup_last_event
-from .live_sensor import async_setup_live_sensors
-from .resources import GridxResource, StateKey
-from .runtime import GridxConfigEntry
-from .updates_sensor import async_setup_updates
+from .ev.sensor import async_setup_ev_sensors
+from .live.sensor import async_setup_live_sensors
+from .push.last_event import async_setup_last_event
+from .registration.updates_sensor import async_setup_updates
+from .state.resource_model import GridxResource, StateKey
 
 # Entities only read the store, which the webhook and the coordinator feed.
 PARALLEL_UPDATES = 0

@@ -24,10 +24,10 @@ import voluptuous as vol
 
 from .api.ev_configuration import EvConfiguration
 from .const import DOMAIN
-from .ev_commands import EvChange, async_apply
-from .ev_control import GridxEvCoordinator
-from .ev_entity import station_device
-from .runtime import GridxConfigEntry
+from .coordinator import GridxConfigEntry
+from .ev.commands import EvChange, async_apply
+from .ev.control import GridxEvCoordinator
+from .ev.entity import station_device
 from .select import CHARGE_MODE_OPTIONS, OPTION_OF_MODE
 
 SERVICE_CHARGE_TO: Final = "charge_to"

@@ -11,11 +11,11 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .ev_commands import EvChange
-from .ev_control import EvStation, GridxEvCoordinator
-from .ev_entity import GridxEvEntity, async_add_ev_entities
-from .runtime import GridxConfigEntry
-from .store import GridxStore
+from .coordinator import GridxConfigEntry
+from .ev.commands import EvChange
+from .ev.control import EvStation, GridxEvCoordinator
+from .ev.entity import GridxEvEntity, async_add_ev_entities
+from .state.store import GridxStore
 
 PARALLEL_UPDATES = 1
 

@@ -3,7 +3,7 @@
 gridX stores ``departureTimestamp`` but reads only its time of day (past:
 tomorrow, future: today; gridx-control-facts §2.2). The entity shows it as
 the local time of day it was set for and sends the next occurrence of a new
-time in UTC; after a DST change it is sent again (ev_commands.py).
+time in UTC; after a DST change it is sent again (ev/commands.py).
 """
 
 from datetime import time
@@ -13,11 +13,11 @@ from homeassistant.components.time import TimeEntity, TimeEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .ev_commands import EvChange, departure_local
-from .ev_control import EvStation, GridxEvCoordinator
-from .ev_entity import GridxEvEntity, async_add_ev_entities
-from .runtime import GridxConfigEntry
-from .store import GridxStore
+from .coordinator import GridxConfigEntry
+from .ev.commands import EvChange, departure_local
+from .ev.control import EvStation, GridxEvCoordinator
+from .ev.entity import GridxEvEntity, async_add_ev_entities
+from .state.store import GridxStore
 
 PARALLEL_UPDATES = 1
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import secrets
 import time
 
-from custom_components.gridx.live_coordinator import (
+from custom_components.gridx.live.coordinator import (
     DEFAULT_LIVE_INTERVAL,
     MAX_CONCURRENT,
     MIN_LIVE_INTERVAL,

@@ -31,6 +31,7 @@ from .errors import (
     GridxServerError,
     GridxStatusError,
 )
+from .gateways import Appliance, Gateway
 from .live import (
     MAX_INTERVAL,
     HistoricalSeries,
@@ -38,14 +39,7 @@ from .live import (
     Resolution,
     format_time,
 )
-from .resources import (
-    Appliance,
-    Gateway,
-    GridxUser,
-    NotificationRule,
-    WebhookSubscription,
-    unwrap_list,
-)
+from .resources import GridxUser, NotificationRule, WebhookSubscription, unwrap_list
 from .text import drop_bad_text
 
 _LOGGER = logging.getLogger(__name__)

@@ -45,6 +45,8 @@ DEFAULT_DATA_CONTENT_TYPE: Final = "application/json"
 # The current spec says specVersion is "1.0"; gridX's Go example client sends
 # "1.0.1". Both (and any other string) are accepted and stored as sent.
 KNOWN_SPEC_VERSIONS: Final = ("1.0", "1.0.1")
+# An event's ``source`` names its system: ``/systems/<id>``.
+SYSTEMS_PREFIX: Final = "/systems/"
 
 
 def _str_attr(data: EventData, name: str, raw_key: str) -> str | None:
@@ -103,6 +105,13 @@ class GridxEvent:
     def asset_id(self) -> str | None:
         """Return the (EV) asset id of the data, if it has one."""
         return _str_attr(self.data, "asset_id", "assetID")
+
+    @property
+    def source_system_id(self) -> str | None:
+        """The system id in ``source`` (``/systems/<id>``), if it names one."""
+        if self.source.startswith(SYSTEMS_PREFIX):
+            return self.source.removeprefix(SYSTEMS_PREFIX).split("/", 1)[0] or None
+        return None
 
     @property
     def system_id(self) -> str | None:

@@ -173,6 +173,41 @@ def departure_value(moment: datetime) -> str:
     return format_time(moment)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvConfigurationPatch:
+    """The fields one PATCH of a station's configuration sets (control facts §2.2).
+
+    A field left at None is not sent; ``max_charge_power`` is sent when
+    ``set_max_charge_power`` is True, None as ``null`` (no cap).
+    ``user_total_capacity`` (Wh) must come with a ``min_requested_soc``.
+    """
+
+    charge_mode: ChargeMode | None = None
+    min_requested_soc: float | None = None
+    departure: datetime | None = None
+    max_charge_power: float | None = None
+    set_max_charge_power: bool = False
+    charging_enabled: bool | None = None
+    user_total_capacity: float | None = None
+
+    def as_body(self) -> dict[str, Any]:
+        """Return the JSON body gridX takes, with only the fields that are set."""
+        body: dict[str, Any] = {}
+        if self.charge_mode is not None:
+            body["chargeMode"] = self.charge_mode.value
+        if self.min_requested_soc is not None:
+            body["minRequestedSoc"] = self.min_requested_soc
+        if self.departure is not None:
+            body["departureTimestamp"] = departure_value(self.departure)
+        if self.set_max_charge_power:
+            body["maxChargePower"] = self.max_charge_power
+        if self.charging_enabled is not None:
+            body["chargingEnabled"] = self.charging_enabled
+        if self.user_total_capacity is not None:
+            body["userTotalCapacity"] = self.user_total_capacity
+        return body
+
+
 def creation_body(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Return the strict creation body for ``changes`` (a PATCH body).
 

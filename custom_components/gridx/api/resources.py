@@ -1,4 +1,8 @@
-"""Typed views of what the gridX REST API returns (gridx-facts §3, live facts §2).
+"""Typed views of the gridX REST API's account resources, and the readers they share.
+
+The user (``GET /users/me``), webhook subscriptions and notification rules
+(gridx-facts §3); the gateways and appliances a poll lists are in
+`gateways`, read with the same tolerant readers (`opt_str`, `required_str`).
 
 Every resource is a frozen dataclass with a tolerant ``from_dict``: unknown
 fields are ignored, optional fields may be missing or ``null``, an optional
@@ -11,18 +15,12 @@ never echo a value, so a secret can never end up in one.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 import logging
-from typing import Any, Final, Self
+from typing import Any, Self
 
 from .errors import GridxResponseError, expect_object
-from .live import GatewaySystem, parse_time
 
 _LOGGER = logging.getLogger(__name__)
-
-CONNECTION_AVAILABLE: Final = "AVAILABLE"
-# Gateways: no data for 2 minutes / for 24 hours; appliances: UNAVAILABLE.
-CONNECTION_UNAVAILABLE: Final = frozenset({"TEMPORARILY_UNAVAILABLE", "UNAVAILABLE"})
 
 # Keys under which a list may arrive wrapped in an object. The documented
 # shape is a bare JSON array; the wrappers are undocumented and accepted
@@ -37,7 +35,7 @@ LIST_WRAPPER_KEYS: tuple[str, ...] = (
 )
 
 
-def _scalar_str(value: object) -> str | None:
+def scalar_str(value: object) -> str | None:
     """Return a string for a string or integer value, else None."""
     if isinstance(value, str):
         return value
@@ -46,13 +44,13 @@ def _scalar_str(value: object) -> str | None:
     return None
 
 
-def _required_str(data: Mapping[str, Any], what: str, *keys: str) -> str:
+def required_str(data: Mapping[str, Any], what: str, *keys: str) -> str:
     """Return the first of ``keys`` that holds a non-empty string (or integer).
 
     Raises GridxResponseError when none does.
     """
     for key in keys:
-        value = _scalar_str(data.get(key))
+        value = scalar_str(data.get(key))
         if value:
             return value
     raise GridxResponseError(f"{what}: missing string field {' or '.join(keys)}")
@@ -63,7 +61,7 @@ def _required_str(data: Mapping[str, Any], what: str, *keys: str) -> str:
 _LOGGED: set[tuple[str, str]] = set()
 
 
-def _wrong_type(what: str, key: str, value: object) -> None:
+def wrong_type(what: str, key: str, value: object) -> None:
     """Log once that an optional field had an unexpected type (never its value)."""
     if (what, key) not in _LOGGED:
         _LOGGED.add((what, key))
@@ -75,7 +73,7 @@ def _wrong_type(what: str, key: str, value: object) -> None:
         )
 
 
-def _opt_str(obj: Mapping[str, Any], what: str, *keys: str) -> str | None:
+def opt_str(obj: Mapping[str, Any], what: str, *keys: str) -> str | None:
     """Return the first of ``keys`` holding a string (or integer), else None.
 
     A present value of another type is ignored and logged once.
@@ -84,9 +82,9 @@ def _opt_str(obj: Mapping[str, Any], what: str, *keys: str) -> str | None:
         value = obj.get(key)
         if value is None:
             continue
-        if (text := _scalar_str(value)) is not None:
+        if (text := scalar_str(value)) is not None:
             return text
-        _wrong_type(what, key, value)
+        wrong_type(what, key, value)
     return None
 
 
@@ -130,10 +128,10 @@ class GridxUser:
         """Build from the ``User`` schema: ``id``, ``accountID``, ``email``, ``fullName``."""
         obj = expect_object(data, "user")
         return cls(
-            id=_required_str(obj, "user", "id"),
-            account_id=_required_str(obj, "user", "accountID"),
-            email=_opt_str(obj, "user", "email"),
-            full_name=_opt_str(obj, "user", "fullName"),
+            id=required_str(obj, "user", "id"),
+            account_id=required_str(obj, "user", "accountID"),
+            email=opt_str(obj, "user", "email"),
+            full_name=opt_str(obj, "user", "fullName"),
         )
 
 
@@ -168,10 +166,10 @@ class WebhookSubscription:
         if not isinstance(active, bool):
             raise GridxResponseError("webhook.active: expected a boolean")
         return cls(
-            id=_required_str(obj, "webhook", "id", "webhookID"),
-            account_id=_opt_str(obj, "webhook", "accountID"),
+            id=required_str(obj, "webhook", "id", "webhookID"),
+            account_id=opt_str(obj, "webhook", "accountID"),
             event_types=tuple(raw_types),
-            target_url=_required_str(obj, "webhook", "targetURL"),
+            target_url=required_str(obj, "webhook", "targetURL"),
             active=active,
             secret=_secret(obj, "webhook"),
         )
@@ -203,154 +201,15 @@ class NotificationRule:
                 "webhook"
             )
             if webhook is not None:
-                target_url = _opt_str(
+                target_url = opt_str(
                     expect_object(webhook, "rule.notificationType.webhook"),
                     "rule.notificationType.webhook",
                     "targetURL",
                 )
         return cls(
-            id=_required_str(obj, "rule", "id"),
-            event_type=_required_str(obj, "rule", "eventType"),
+            id=required_str(obj, "rule", "id"),
+            event_type=required_str(obj, "rule", "eventType"),
             target_url=target_url,
-            account_id=_opt_str(obj, "rule", "accountID"),
-            user_id=_opt_str(obj, "rule", "userID"),
-        )
-
-
-def _nested_system_id(obj: Mapping[str, Any]) -> str | None:
-    """Return ``system.id`` of a real ``/gateways`` item (live facts §2)."""
-    system = GatewaySystem.from_gateway(obj)
-    return None if system is None else system.id
-
-
-def connected(status: str | None) -> bool | None:
-    """Return what a polled ``connectionStatus.status`` means for a connection.
-
-    Gateways: ``AVAILABLE``, ``TEMPORARILY_UNAVAILABLE`` (no data for 2
-    minutes), ``UNAVAILABLE`` (none for 24 hours); appliances: ``AVAILABLE``,
-    ``UNAVAILABLE``, ``UNKNOWN`` (the gateway reported none) (live facts §2,
-    §2.1). True when available, False when not, None when unknown (also for
-    a status gridX does not document).
-    """
-    if status == CONNECTION_AVAILABLE:
-        return True
-    if status in CONNECTION_UNAVAILABLE:
-        return False
-    return None
-
-
-def _connection(
-    obj: Mapping[str, Any], what: str
-) -> tuple[str | None, datetime | None]:
-    """Return ``connectionStatus.status`` and ``.contactedAt`` of an item.
-
-    Documented as an object ``{status, contactedAt}``, never a bare string
-    (live facts §2): anything else is ignored and logged once.
-    """
-    value = obj.get("connectionStatus")
-    if value is None:
-        return None, None
-    if not isinstance(value, Mapping):
-        _wrong_type(what, "connectionStatus", value)
-        return None, None
-    status = _opt_str(value, f"{what}.connectionStatus", "status")
-    if status is None:
-        return None, None
-    return status, parse_time(value.get("contactedAt"))
-
-
-@dataclass(frozen=True, slots=True)
-class Gateway:
-    """A gateway from ``GET /gateways`` (gridx-live-facts §2).
-
-    The documented item: ``id``, ``serialnumber`` (lower case), ``model``,
-    ``manufacturer``, an optional ``name``, ``connectionStatus{status,
-    contactedAt}`` and ``system{id, name, ...}``. The same model reads a
-    ``gateway/*`` event's data (``gatewayID``, ``gatewayName``,
-    ``gatewaySerialnumber``, ``systemID``; gridx-facts §1.4).
-    """
-
-    id: str
-    name: str | None = None
-    serial_number: str | None = None
-    connection_status: str | None = None
-    system_id: str | None = None
-    model: str | None = None
-    manufacturer: str | None = None
-    contacted_at: datetime | None = None
-
-    @property
-    def connected(self) -> bool | None:
-        """Return the polled connection: on, off, or None when unknown."""
-        return connected(self.connection_status)
-
-    @classmethod
-    def from_dict(cls, data: object) -> Self:
-        """Build from a gateway object; only the id is required."""
-        obj = expect_object(data, "gateway")
-        status, contacted_at = _connection(obj, "gateway")
-        return cls(
-            id=_required_str(obj, "gateway", "id", "gatewayID"),
-            name=_opt_str(obj, "gateway", "name", "gatewayName"),
-            serial_number=_opt_str(
-                obj, "gateway", "serialnumber", "gatewaySerialnumber"
-            ),
-            connection_status=status,
-            contacted_at=contacted_at,
-            system_id=_opt_str(obj, "gateway", "systemID", "systemId")
-            or _nested_system_id(obj),
-            model=_opt_str(obj, "gateway", "model"),
-            manufacturer=_opt_str(obj, "gateway", "manufacturer"),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Appliance:
-    """An appliance from ``GET /gateways/{id}/appliances`` (gridx-live-facts §2.1).
-
-    The documented item is one of several shapes chosen by ``type``
-    (``INVERTER``, ``METER``, ``HEAT_PUMP``, ``EVSTATION``, ...) with a
-    common part: ``id``, ``name``, ``serialnumber`` (lower case),
-    ``connectionStatus{status}``, and per type ``model``, ``manufacturer``,
-    ``firmware`` and (inverters, meters) ``kind``. It does not name its
-    gateway: that is the one in the path. The same model reads an
-    ``appliance/*`` event's data (``applianceID``, ``gatewayID``,
-    ``serialNumber``; gridx-facts §1.4).
-    """
-
-    id: str
-    gateway_id: str | None = None
-    name: str | None = None
-    model: str | None = None
-    manufacturer: str | None = None
-    serial_number: str | None = None
-    appliance_type: str | None = None
-    kind: str | None = None
-    firmware: str | None = None
-    connection_status: str | None = None
-
-    @property
-    def connected(self) -> bool | None:
-        """Return the polled connection: on, off, or None when unknown."""
-        return connected(self.connection_status)
-
-    @classmethod
-    def from_dict(cls, data: object, *, gateway_id: str | None = None) -> Self:
-        """Build from an appliance object; only the id is required.
-
-        ``gateway_id`` is the gateway of the request path; an object that
-        names its gateway (event data) is read when none is given.
-        """
-        obj = expect_object(data, "appliance")
-        return cls(
-            id=_required_str(obj, "appliance", "id", "applianceID"),
-            gateway_id=gateway_id or _opt_str(obj, "appliance", "gatewayID"),
-            name=_opt_str(obj, "appliance", "name", "applianceName"),
-            model=_opt_str(obj, "appliance", "model"),
-            manufacturer=_opt_str(obj, "appliance", "manufacturer"),
-            serial_number=_opt_str(obj, "appliance", "serialnumber", "serialNumber"),
-            appliance_type=_opt_str(obj, "appliance", "type", "applianceType"),
-            kind=_opt_str(obj, "appliance", "kind"),
-            firmware=_opt_str(obj, "appliance", "firmware", "firmwareVersion"),
-            connection_status=_connection(obj, "appliance")[0],
+            account_id=opt_str(obj, "rule", "accountID"),
+            user_id=opt_str(obj, "rule", "userID"),
         )
