@@ -25,8 +25,8 @@ from custom_components.gridx.api.errors import (
     GridxResponseError,
     GridxStatusError,
 )
-from custom_components.gridx.api.portals import get_portal
 from custom_components.gridx.api.gateways import Appliance, Gateway
+from custom_components.gridx.api.portals import get_portal
 from custom_components.gridx.api.text import (
     drop_bad_text,
     find_bad_text,
