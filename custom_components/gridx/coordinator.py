@@ -1,7 +1,7 @@
 """The slow polling reconcile: gateways and appliances into the store.
 
 Every `POLL_INTERVAL` (every live cycle for a poll-only entry, see
-`push_mode`) and at setup the coordinator reads ``GET /gateways``
+`registration.mode`) and at setup the coordinator reads ``GET /gateways``
 and ``GET /gateways/{id}/appliances`` and hands the result to the store,
 stamped with the time the poll *started*. The store's staleness rule then
 decides per attribute: a push whose event ``time`` is after the poll's start

@@ -4,7 +4,7 @@ A portal entry (``auth_type: portal``) keeps the portal, e-mail, password,
 Auth0 base and the current refresh token in its data; `token_source` builds
 the `PortalSession` of a setup, which writes every rotated refresh token back
 into the entry at once (the old one is never sent again). Whether an entry
-runs with push or poll-only is `push_mode`'s job.
+runs with push or poll-only is `registration.mode`'s job.
 """
 
 from collections.abc import Callable, Mapping

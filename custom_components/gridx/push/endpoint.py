@@ -5,7 +5,7 @@ within gridX's 5 s limit and never with 410, which would make gridX delete
 the subscription:
 
 - 503, with an empty body, when the entry stopped accepting deliveries
-  while the body was read (it is unloading; see ``webhook_router``);
+  while the body was read (it is unloading; see `router`);
 - 413 when the body is larger than gridX ever sends;
 - 401, with an empty body, when no ``X-Signature`` digest matches a secret;
 - 400, with a short reason, when the envelope is not a valid gridX event:

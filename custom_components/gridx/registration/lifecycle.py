@@ -8,7 +8,7 @@ writes only the keys it owns. A failure never breaks setup: it is logged
 once and retried, a 401 starts a reauth. Secrets never reach a log line.
 
 When gridX refuses both the Subscription API and notification rules (403)
-the entry switches to poll-only (`push_mode`); a poll-only entry's pass (at
+the entry switches to poll-only (`mode`); a poll-only entry's pass (at
 setup and daily) first asks gridX whether push is allowed again, and
 registers and leaves poll-only when it is.
 """

@@ -67,7 +67,7 @@ ISSUE_ORPHANED: Final = "orphaned_registration"
 # config entry stores it, in a private file).
 _KEPT_KEYS: Final = (
     CONF_API_TOKEN,
-    # A portal login's credentials (see `portal.data_token_source`).
+    # A portal login's credentials (see `token_source.data_token_source`).
     CONF_AUTH_TYPE,
     CONF_PORTAL,
     CONF_EMAIL,

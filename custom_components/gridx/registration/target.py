@@ -1,7 +1,7 @@
 """Where gridX must post, and the rules every registration pass follows.
 
 One place decides where gridX must post (`async_resolve_webhook_url`); the
-remote work is in `reconcile`, the running entry's manager in `manager`, the
+remote work is in `reconcile`, the running entry's lifecycle in `lifecycle`, the
 removal in `orphans`. Every pass that changes an entry's registration (setup,
 URL change, daily check, options, reconfigure, reauth, secret rotation):
 

@@ -6,7 +6,7 @@ sends events as they happen, and values are polled too) or ``polling`` (a
 homeowner's portal login, or a token without webhook permissions: values
 every live cycle, no instant events). Poll-only is a normal mode, not a
 fault (registration/mode.py); this sensor says which one runs. It follows a change
-of mode at runtime (`push_mode.signal_mode`).
+of mode at runtime (`mode.signal_mode`).
 """
 
 from typing import Final, override

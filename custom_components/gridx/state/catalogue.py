@@ -181,7 +181,7 @@ class Catalogue:
         """Return the resource, created if new; None if it may not exist.
 
         None when it was deleted after ``time``, or when a push may not
-        create another resource now (`limits.CreationBudget`). A resource is
+        create another resource now (`devices.CreationBudget`). A resource is
         kept only once its device exists: if the device registry refuses it,
         the error propagates (the webhook answers 500) and nothing is kept.
         """
