@@ -10,7 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.gridx.const import DOMAIN
-from custom_components.gridx.registration.issues import (
+from custom_components.gridx.push.user_issues import (
     MAX_TEXT,
     charge_failed_issue_id,
     system_action_issue_id,

@@ -34,7 +34,7 @@ from .push.router import (
     async_start_delivery,
     async_stop_delivery,
 )
-from .registration.issues import async_remove_user_issues, async_setup_user_issues
+from .push.user_issues import async_remove_user_issues, async_setup_user_issues
 from .registration.lifecycle import GridxRegistration
 from .registration.mode import (
     async_remove_push_issue,
