@@ -29,9 +29,11 @@ def load_standalone_api(
         )
         if spec is None or spec.loader is None:
             raise ImportError(f"cannot load the gridX api package from {init_file}")
+        # The package itself, without running its __init__: that imports the
+        # whole protocol (its public surface, client and all), and the
+        # emulator needs two modules of it.
         package = importlib.util.module_from_spec(spec)
         sys.modules[name] = package
-        spec.loader.exec_module(package)
     return (
         importlib.import_module(f"{name}.event_types"),
         importlib.import_module(f"{name}.signature"),
