@@ -20,6 +20,7 @@ from custom_components.gridx.api.ev_client import GridxEvApi
 from custom_components.gridx.api.ev_configuration import (
     ChargeMode,
     EvConfiguration,
+    EvConfigurationPatch,
     EvProfile,
     creation_body,
     departure_value,
@@ -279,3 +280,26 @@ def test_models_tolerate_wrong_types() -> None:
     assert creation_body({"maxChargePower": None, "estimated": 1, "userSoc": 5}) == {
         "userSoc": 5
     }
+
+
+def test_patch_body_sends_only_what_is_set() -> None:
+    """Unset fields stay out; a cleared power cap is sent as null."""
+    assert EvConfigurationPatch().as_body() == {}
+    departure = datetime(2026, 6, 21, 5, 0, tzinfo=UTC)
+    assert EvConfigurationPatch(
+        charge_mode=ChargeMode.DEPARTURE_TIME_EV,
+        min_requested_soc=80.0,
+        departure=departure,
+        user_total_capacity=60000.0,
+    ).as_body() == {
+        "chargeMode": "DEPARTURE_TIME_EV",
+        "minRequestedSoc": 80.0,
+        "departureTimestamp": departure_value(departure),
+        "userTotalCapacity": 60000.0,
+    }
+    assert EvConfigurationPatch(set_max_charge_power=True).as_body() == {
+        "maxChargePower": None
+    }
+    assert EvConfigurationPatch(
+        max_charge_power=7400.0, set_max_charge_power=True, charging_enabled=False
+    ).as_body() == {"maxChargePower": 7400.0, "chargingEnabled": False}
