@@ -191,7 +191,7 @@ def cloud_active(emulator: GridxEmulator) -> Generator[CloudMock]:
     The emulator cannot deliver through the Nabu Casa relay from a test, so
     it refuses the test delivery (ping) that setup asks for.
 
-    The integration reaches Nabu Casa only through its thin `nabucasa`
+    The integration reaches Nabu Casa only through its thin `registration.cloudhook`
     module, which tests/test_registration.py checks against Home Assistant's
     real cloud helpers; here that module stands in for a subscribed account.
     """

@@ -97,8 +97,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> boo
 
     # Make gridX hold a registration for our URL (its ping is answered once
     # delivery is on below). Runs in a task, retries by itself and never
-    # fails the setup. An account without push only polls; the manager asks
-    # gridX again now and daily whether push is allowed (push_mode).
+    # fails the setup. An account without push only polls; the registration asks
+    # gridX again now and daily whether push is allowed (registration/mode.py).
     async_update_push_issue(hass, entry)
     registration = GridxRegistration(hass, entry, client)
     entry.runtime_data.registration = registration
