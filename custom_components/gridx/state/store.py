@@ -2,11 +2,11 @@
 
 One `GridxStore` per config entry (``entry.runtime_data.store``) is the only
 place state lives. It owns the resources and their stamped states
-(`catalogue`), the dedupe cache (`seen`), the device registry sync
+(`catalogue`, with the staleness rule), the dedupe cache (`seen`), the device registry sync
 (`devices`), the saving (`persistence`), the event pipeline behind the push
 door (``async_handle_event``, `pipeline`) and the listener registries
 (`dispatch`). The push door and the poll write to it; entities only read
-from it, and hear about it in one way:
+from it, and hear about it one way per kind of signal:
 
 - **a resource or a kind of resource** (state changes, moves, new,
   reshaped and removed resources, momentary events):
