@@ -1,8 +1,8 @@
 """Issue 8: the cost of one event does not depend on how many devices there are.
 
 Work is counted, not timed: state writes (``state_changed`` and
-``state_reported`` on the real bus) and the listener calls of the entry's
-dispatcher.
+``state_reported`` on the real bus) and the calls of the subscribers of the
+entry's store.
 """
 
 from collections import Counter
@@ -94,8 +94,8 @@ class Work:
         """Listen to every state write on the bus."""
         self.writes: Counter[str] = Counter()
         self.entry_wide = 0
-        self._dispatcher = entry.runtime_data.store.dispatcher
-        self._calls_before = self._dispatcher.calls
+        self._store = entry.runtime_data.store
+        self._calls_before = self._store.listener_calls
 
         @callback
         def _write(event: Event[Any]) -> None:
@@ -118,7 +118,7 @@ class Work:
     @property
     def calls(self) -> int:
         """Return the listener calls since this counter started."""
-        return self._dispatcher.calls - self._calls_before
+        return self._store.listener_calls - self._calls_before
 
     def stop(self) -> None:
         """Stop counting."""

@@ -13,15 +13,15 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.gridx.api.models import parse_event_dict
 from custom_components.gridx.const import EVENT_GRIDX, ResourceKind
-from custom_components.gridx.state.store import (
+from custom_components.gridx.state.dispatch import Topic
+from custom_components.gridx.state.resource_model import (
     GridxResource,
-    GridxStore,
     Source,
     Stamped,
     StateKey,
-    async_remove_store,
     device_name,
 )
+from custom_components.gridx.state.store import GridxStore, async_remove_store
 
 from .conftest import ACCOUNT_ID, load_event
 from .gridx_state import (
@@ -286,16 +286,47 @@ async def test_event_device_id_most_specific(
 async def test_listeners(hass: HomeAssistant, store: GridxStore) -> None:
     """New-resource listeners hear each new resource once; removal works."""
     heard: list[str] = []
-    remove = store.async_listen_new(ResourceKind.EV, heard.append)
+    remove = store.async_subscribe(heard.append, ResourceKind.EV, Topic.NEW)
     handle(store, load_event("ev_plugged.json"))
     handle(store, load_event("ev_unplugged.json"))
     remove()
     handle(store, event("ev/plugged", ev_data("other", state="PLUGGED")))
     assert heard == [ASSET_ID]
-    moved: list[tuple[str, str, str]] = []
-    remove_moved = store.async_listen_moved(lambda *args: moved.append(args))
+    moved: list[tuple[str, str]] = []
+    remove_moved = store.async_subscribe(
+        lambda old, new: moved.append((old, new)), ResourceKind.EV, Topic.MOVED
+    )
     remove_moved()
     assert sorted(store.known(ResourceKind.EV)) == sorted([ASSET_ID, "other"])
+
+
+async def test_subscribers_follow_a_repaired_appliance(
+    hass: HomeAssistant, store: GridxStore
+) -> None:
+    """Subscribed through the store, a re-paired appliance keeps its subscribers."""
+    data: dict[str, Any] = {"serialNumber": "SN-1", "name": "Battery"}
+    appliance = ResourceKind.APPLIANCE
+    # An appliance moves only once a poll said which ones gridX still lists.
+    store.async_apply_poll([], [], at(0))
+    handle(store, event("appliance/create", appliance_data(**data), time=at(1)))
+    states: list[frozenset[str]] = []
+    moves: list[str] = []
+    kind_moves: list[tuple[str, str]] = []
+    store.async_subscribe(states.append, (appliance, APPLIANCE_ID), Topic.STATE)
+    store.async_subscribe(moves.append, (appliance, APPLIANCE_ID), Topic.MOVED)
+    store.async_subscribe(
+        lambda old, new: kind_moves.append((old, new)), appliance, Topic.MOVED
+    )
+    new_id = "11111111-2222-4333-8444-555555555555"
+    calls = store.listener_calls
+    handle(store, event("appliance/create", appliance_data(new_id, **data), time=at(2)))
+    assert moves == [new_id]
+    assert kind_moves == [(APPLIANCE_ID, new_id)]
+    assert store.get(appliance, APPLIANCE_ID) is None
+    states.clear()
+    handle(store, event("appliance/offline", appliance_data(new_id), time=at(3)))
+    assert states == [frozenset({StateKey.CONNECTED})]
+    assert store.listener_calls > calls
 
 
 async def test_restore_is_guarded(hass: HomeAssistant, store: GridxStore) -> None:

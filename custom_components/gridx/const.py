@@ -94,6 +94,12 @@ class ResourceKind(StrEnum):
     EV = "ev"
 
 
+# Entry-wide signals, sent with Home Assistant's dispatcher: a few listeners
+# each, and a failing one is logged without stopping the sender. What
+# concerns one resource or one kind of resource is subscribed through the
+# store instead (`state.store.GridxStore.async_subscribe`).
+
+
 def signal_event(entry_id: str) -> str:
     """Return the dispatcher signal carrying each new event of one entry.
 

@@ -1,10 +1,11 @@
 """Base entities of gridX: device info from the store, and store-driven state.
 
-Entities listen to their own resource only (`dispatch.GridxDispatcher`): a
-change of one device wakes the few entities of that device, and an entity
-writes its state only when the attribute it shows (its revision), the
-device information or its availability changed. Only polled entities also
-listen to the entry-wide ``signal_state`` (poll failures: availability).
+Entities subscribe to their own resource only, through the store's one way
+in (`GridxStore.async_subscribe`, topics in `state.dispatch`): a change of
+one device wakes the few entities of that device, and an entity writes its
+state only when the attribute it shows (its revision), the device
+information or its availability changed. Only polled entities also listen
+to the entry-wide ``signal_state`` (poll failures: availability).
 """
 
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 from .compat import set_via_device
 from .const import ResourceKind, signal_state
 from .coordinator import GridxConfigEntry
-from .state.dispatch import GONE, INFO
+from .state.dispatch import GONE, INFO, Topic
 from .state.identity import entity_unique_id, unique_id_prefix
 from .state.resource_model import (
     GridxResource,
@@ -115,8 +116,8 @@ class GridxEntity(Entity):
         """Follow re-pairing moves of the resource."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self._store.dispatcher.moved.async_listen(
-                (self._kind, self._resource_id), self._async_moved
+            self._store.async_subscribe(
+                self._async_moved, (self._kind, self._resource_id), Topic.MOVED
             )
         )
 
@@ -244,8 +245,10 @@ class GridxStateEntity(GridxEntity, RestoreEntity):
             if isinstance(raw, dict) and (stamped := Stamped.from_dict(raw)):
                 self._store.async_restore(self._kind, self._resource_id, key, stamped)
         self.async_on_remove(
-            self._store.dispatcher.state.async_listen(
-                (self._kind, self._resource_id), self._async_resource_changed
+            self._store.async_subscribe(
+                self._async_resource_changed,
+                (self._kind, self._resource_id),
+                Topic.STATE,
             )
         )
         if self.entity_description.polled:
@@ -327,7 +330,6 @@ def async_add_dynamic_entities[D: GridxEntityDescription](
     again if it comes back.
     """
     store = entry.runtime_data.store
-    dispatcher = store.dispatcher
     # Only this platform's registered entities (a unique id is unique per
     # platform); this runs in the platform's async_setup_entry.
     registered = registered_unique_ids(
@@ -372,16 +374,15 @@ def async_add_dynamic_entities[D: GridxEntityDescription](
         if (keys := added.pop((kind, old_id), None)) is not None:
             added[(kind, new_id)] = keys
 
-    entry.async_on_unload(store.async_listen_moved(_moved))
     for kind in by_kind:
+        consider = partial(_consider, kind)
+        for topic in (Topic.NEW, Topic.RESHAPED):
+            entry.async_on_unload(store.async_subscribe(consider, kind, topic))
         entry.async_on_unload(
-            dispatcher.new.async_listen(kind, partial(_consider, kind))
+            store.async_subscribe(partial(_removed, kind), kind, Topic.REMOVED)
         )
         entry.async_on_unload(
-            dispatcher.reshaped.async_listen(kind, partial(_consider, kind))
-        )
-        entry.async_on_unload(
-            dispatcher.removed.async_listen(kind, partial(_removed, kind))
+            store.async_subscribe(partial(_moved, kind), kind, Topic.MOVED)
         )
         for resource_id in store.known(kind):
             _consider(kind, resource_id)

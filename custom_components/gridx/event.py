@@ -3,9 +3,9 @@
 At most one event entity per EV ("Charging") and per gateway
 ("Installation"). Each accepted, non-duplicate, non-replayed gridX event
 (stale ones included, a late event is still an event) is handed by the
-pipeline to the event listeners of its EV and of its gateway only
-(`dispatch.GridxDispatcher.events`, keyed by resource id), and an entity
-fires it if its type is one of the entity's:
+pipeline to the subscribers of its EV and of its gateway only (the store's
+``async_subscribe`` with `dispatch.Topic.EVENT`, keyed by resource), and an
+entity fires it if its type is one of the entity's:
 
 - EV entity (keyed by ``assetID``): ``ev/charge-failed`` and
   ``ev/infeasible-charging-goals`` of its asset.
@@ -57,6 +57,7 @@ from .api.models import (
 from .const import ResourceKind
 from .coordinator import GridxConfigEntry
 from .entity import GridxEntity, registered_unique_ids
+from .state.dispatch import Topic
 from .state.identity import entity_unique_id
 
 PARALLEL_UPDATES = 0
@@ -198,7 +199,6 @@ async def async_setup_entry(
 ) -> None:
     """Watch every EV and gateway; add its event entity with its first event."""
     store = entry.runtime_data.store
-    events = store.dispatcher.events
     # Event entities that exist already: created now, they restore themselves.
     registered = registered_unique_ids(entry, EVENT_DOMAIN)
     # (kind, resource id) -> how to stop watching it (None: entity added).
@@ -218,7 +218,9 @@ async def async_setup_entry(
         watched[key] = None
         entity = GridxEventEntity(entry, description, resource_id)
         # Listening from now on: the entity keeps events until it is added.
-        entity.async_on_remove(events.async_listen(key, entity.async_receive_event))
+        entity.async_on_remove(
+            store.async_subscribe(entity.async_receive_event, key, Topic.EVENT)
+        )
         entity.async_on_remove(partial(_forget, key))
         if first is not None:
             entity.async_receive_event(first)
@@ -245,7 +247,7 @@ async def async_setup_entry(
                 stop()
             _create(description, resource_id, event)
 
-        watched[key] = events.async_listen(key, _first)
+        watched[key] = store.async_subscribe(_first, key, Topic.EVENT)
 
     @callback
     def _removed(kind: ResourceKind, resource_id: str) -> None:
@@ -264,11 +266,13 @@ async def async_setup_entry(
         for resource_id in store.known(description.kind):
             _watch(description, resource_id)
         entry.async_on_unload(
-            store.async_listen_new(description.kind, partial(_watch, description))
+            store.async_subscribe(
+                partial(_watch, description), description.kind, Topic.NEW
+            )
         )
         entry.async_on_unload(
-            store.dispatcher.removed.async_listen(
-                description.kind, partial(_removed, description.kind)
+            store.async_subscribe(
+                partial(_removed, description.kind), description.kind, Topic.REMOVED
             )
         )
 

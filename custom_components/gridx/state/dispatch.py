@@ -1,25 +1,38 @@
-"""Who hears about a change: listener registries keyed by resource.
+"""Who hears about a change: listener registries keyed by resource or kind.
 
-A change wakes only the listeners of the resource it touched, so the cost of
-one event does not grow with the number of devices of the entry:
+The registries behind `store.GridxStore.async_subscribe`, the one way in for
+entities and platforms: ``async_subscribe(callback, key, topic)``, as Home
+Assistant's hue controller does (``subscribe(callback, id_filter,
+event_filter)``). The key is a resource ``(kind, resource_id)`` or a kind;
+the `Topic` says what the subscriber wants:
 
-- state listeners (entities) per ``(kind, resource_id)``, told which state
-  keys changed (`INFO` for device information, `GONE` when the resource was
-  removed);
-- event listeners (event entities) per ``(kind, resource_id)``;
-- "moved" listeners per ``(kind, resource_id)``, for re-paired appliances;
-- per kind: new resources, resources whose shape changed (a description's
-  ``exists_fn`` may now hold, e.g. an appliance that reported its first
-  inverter status) and removed resources, for the platforms that add
-  entities.
+========  ==============  ============================================
+topic     key             callback
+========  ==============  ============================================
+STATE     (kind, id)      ``cb(keys)``: the state keys that changed
+                          (`INFO` for device information, `GONE` when
+                          the resource was removed)
+EVENT     (kind, id)      ``cb(event)``: a momentary gridX event
+MOVED     (kind, id)      ``cb(new_id)``: the re-paired resource moved
+MOVED     kind            ``cb(old_id, new_id)``: any resource of it
+NEW       kind            ``cb(resource_id)``: a new resource is known
+RESHAPED  kind            ``cb(resource_id)``: its shape changed (a
+                          description's ``exists_fn`` may now hold, e.g.
+                          an appliance's first inverter status)
+REMOVED   kind            ``cb(resource_id)``: the resource is gone
+========  ==============  ============================================
 
-What the apply step changed is collected in a `ChangeSet` and handed to
+A change wakes only the subscribers of the resource (or kind) it touched, so
+the cost of one event does not grow with the number of devices of the
+entry. Subscribers of a moved resource move with it. What the apply step
+changed is collected in a `ChangeSet` and handed to
 `GridxDispatcher.async_notify` once per event or poll.
 """
 
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from typing import Final
+from enum import StrEnum
+from typing import Any, Final, Literal, overload
 
 from homeassistant.core import CALLBACK_TYPE, callback
 
@@ -34,7 +47,24 @@ type ResourceKey = tuple[ResourceKind, str]
 type StateCallback = Callable[[frozenset[str]], None]
 type EventCallback = Callable[[GridxEvent], None]
 type MovedCallback = Callable[[str], None]
+type KindMovedCallback = Callable[[str, str], None]
 type ResourceCallback = Callable[[str], None]
+
+
+class Topic(StrEnum):
+    """What a subscriber wants to hear (the table in the module docstring)."""
+
+    STATE = "state"
+    EVENT = "event"
+    MOVED = "moved"
+    NEW = "new"
+    RESHAPED = "reshaped"
+    REMOVED = "removed"
+
+
+# The topics a resource key and a kind may be subscribed to.
+PER_RESOURCE: Final = (Topic.STATE, Topic.EVENT, Topic.MOVED)
+PER_KIND: Final = (Topic.MOVED, Topic.NEW, Topic.RESHAPED, Topic.REMOVED)
 
 
 class _Subscription[F]:
@@ -133,69 +163,117 @@ class GridxDispatcher:
 
     def __init__(self) -> None:
         """Start without listeners."""
-        self.state: KeyedListeners[ResourceKey, StateCallback] = KeyedListeners()
-        self.events: KeyedListeners[ResourceKey, EventCallback] = KeyedListeners()
-        self.moved: KeyedListeners[ResourceKey, MovedCallback] = KeyedListeners()
-        self.new: KeyedListeners[ResourceKind, ResourceCallback] = KeyedListeners()
-        self.reshaped: KeyedListeners[ResourceKind, ResourceCallback] = KeyedListeners()
-        self.removed: KeyedListeners[ResourceKind, ResourceCallback] = KeyedListeners()
-        # Told (kind, old id, new id) of every move: the platforms' records.
-        self.any_moved: KeyedListeners[None, Callable[[ResourceKind, str, str], None]]
-        self.any_moved = KeyedListeners()
+        self._by_resource: dict[
+            Topic, KeyedListeners[ResourceKey, Callable[..., None]]
+        ] = {topic: KeyedListeners() for topic in PER_RESOURCE}
+        self._by_kind: dict[
+            Topic, KeyedListeners[ResourceKind, Callable[..., None]]
+        ] = {topic: KeyedListeners() for topic in PER_KIND}
         # Listener calls so far: the work a change caused (diagnostics, tests).
         self.calls = 0
 
+    def __len__(self) -> int:
+        """Return the number of subscribers."""
+        return sum(
+            len(registry)
+            for registries in (self._by_resource, self._by_kind)
+            for registry in registries.values()
+        )
+
+    @overload
+    def async_subscribe(
+        self, cb: StateCallback, key: ResourceKey, topic: Literal[Topic.STATE]
+    ) -> CALLBACK_TYPE: ...
+    @overload
+    def async_subscribe(
+        self, cb: EventCallback, key: ResourceKey, topic: Literal[Topic.EVENT]
+    ) -> CALLBACK_TYPE: ...
+    @overload
+    def async_subscribe(
+        self, cb: MovedCallback, key: ResourceKey, topic: Literal[Topic.MOVED]
+    ) -> CALLBACK_TYPE: ...
+    @overload
+    def async_subscribe(
+        self, cb: KindMovedCallback, key: ResourceKind, topic: Literal[Topic.MOVED]
+    ) -> CALLBACK_TYPE: ...
+    @overload
+    def async_subscribe(
+        self,
+        cb: ResourceCallback,
+        key: ResourceKind,
+        topic: Literal[Topic.NEW, Topic.RESHAPED, Topic.REMOVED],
+    ) -> CALLBACK_TYPE: ...
+    @callback
+    def async_subscribe(
+        self, cb: Callable[..., None], key: ResourceKey | ResourceKind, topic: Topic
+    ) -> CALLBACK_TYPE:
+        """Call ``cb`` on ``topic`` of ``key``; return a function that unsubscribes.
+
+        ``key`` is a resource ``(kind, resource_id)`` or a kind; which topics
+        each takes, and what ``cb`` is called with, is in the module
+        docstring. Unsubscribing twice is harmless.
+        """
+        if isinstance(key, ResourceKind):
+            if topic not in self._by_kind:
+                raise ValueError(f"{topic} is not a topic of a kind")
+            return self._by_kind[topic].async_listen(key, cb)
+        if topic not in self._by_resource:
+            raise ValueError(f"{topic} is not a topic of a resource")
+        return self._by_resource[topic].async_listen(key, cb)
+
+    def _call(self, cb: Callable[..., None], *args: Any) -> None:
+        self.calls += 1
+        cb(*args)
+
     @callback
     def async_notify(self, changes: ChangeSet) -> None:
-        """Tell the listeners of each changed resource: moves and new ones first."""
+        """Tell the subscribers of each changed resource: moves and new ones first."""
         for kind, old_id, new_id in changes.moved:
             self.async_moved(kind, old_id, new_id)
-        for kind, resource_id in changes.new:
-            for cb in self.new.listeners(kind):
-                self.calls += 1
-                cb(resource_id)
-        for kind, resource_id in changes.reshaped:
-            for cb in self.reshaped.listeners(kind):
-                self.calls += 1
-                cb(resource_id)
-        for key, keys in changes.states.items():
-            frozen = frozenset(keys)
-            for state_cb in self.state.listeners(key):
-                self.calls += 1
-                state_cb(frozen)
+        for topic, keys in (
+            (Topic.NEW, changes.new),
+            (Topic.RESHAPED, changes.reshaped),
+        ):
+            for kind, resource_id in keys:
+                for cb in self._by_kind[topic].listeners(kind):
+                    self._call(cb, resource_id)
+        for key, changed in changes.states.items():
+            frozen = frozenset(changed)
+            for cb in self._by_resource[Topic.STATE].listeners(key):
+                self._call(cb, frozen)
         for kind, resource_id in changes.removed:
-            for cb in self.removed.listeners(kind):
-                self.calls += 1
-                cb(resource_id)
+            for cb in self._by_kind[Topic.REMOVED].listeners(kind):
+                self._call(cb, resource_id)
 
     @callback
     def async_send_event(self, key: ResourceKey, event: GridxEvent) -> None:
-        """Hand ``event`` to the event listeners of one resource."""
-        for cb in self.events.listeners(key):
-            self.calls += 1
-            cb(event)
+        """Hand ``event`` to the EVENT subscribers of one resource."""
+        for cb in self._by_resource[Topic.EVENT].listeners(key):
+            self._call(cb, event)
 
     @callback
     def async_moved(self, kind: ResourceKind, old_id: str, new_id: str) -> None:
-        """Move the listeners of a re-paired resource and tell them."""
+        """Move the subscribers of a re-paired resource and tell them."""
         old, new = (kind, old_id), (kind, new_id)
-        for registry in (self.state, self.events):
-            registry.async_move(old, new)
-        movers = list(self.moved.listeners(old))
-        self.moved.async_move(old, new)
+        for topic in (Topic.STATE, Topic.EVENT):
+            self._by_resource[topic].async_move(old, new)
+        moved = self._by_resource[Topic.MOVED]
+        movers = list(moved.listeners(old))
+        moved.async_move(old, new)
         for cb in movers:
-            self.calls += 1
-            cb(new_id)
-        for any_cb in self.any_moved.listeners(None):
-            self.calls += 1
-            any_cb(kind, old_id, new_id)
+            self._call(cb, new_id)
+        for cb in self._by_kind[Topic.MOVED].listeners(kind):
+            self._call(cb, old_id, new_id)
 
 
 __all__ = [
     "GONE",
     "INFO",
+    "PER_KIND",
+    "PER_RESOURCE",
     "ChangeSet",
     "GridxDispatcher",
     "KeyedListeners",
     "ResourceKey",
+    "Topic",
 ]

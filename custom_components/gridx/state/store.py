@@ -1,25 +1,29 @@
-"""The per-entry state of gridX: one facade over the parts that keep it.
+"""The per-entry state of gridX: `GridxStore`, the one facade over it.
 
 One `GridxStore` per config entry (``entry.runtime_data.store``) is the only
-place state lives. Both doors write to it, entities only read from it. A
-delivery flows one way:
+place state lives. It owns the resources and their stamped states
+(`catalogue`, with the staleness rule), the dedupe cache (`seen`), the device registry sync
+(`devices`), the saving (`persistence`), the event pipeline behind the push
+door (``async_handle_event``, `pipeline`) and the listener registries
+(`dispatch`). The push door and the poll write to it; entities only read
+from it, and hear about it one way per kind of signal:
 
-    push/endpoint.py (request → verify → parse)
-      → pipeline.py (clamp → dedupe [seen.py] → apply [apply.py, into
-        catalogue.py; devices.py keeps the device registry] → save
-        [persistence.py] → notify [dispatch.py] → event entities → bus.py)
-
-(the modules in brackets are this package's), and a poll (coordinator.py)
-goes through `async_apply_poll`, stamped with the poll's start time. The
-staleness rule is in catalogue.py, resources and stamped states in
-resource_model.py.
+- **a resource or a kind of resource** (state changes, moves, new,
+  reshaped and removed resources, momentary events):
+  ``store.async_subscribe(callback, key, topic)``, the topics in `dispatch`;
+- **the entry as a whole**: Home Assistant's dispatcher with the signals of
+  `const` (``signal_event``: every accepted delivery; ``signal_state``: a
+  poll ended; ``signal_mode``: push or poll-only changed;
+  ``signal_bad_signature``); a few listeners each, and Home Assistant logs a
+  failing one without stopping the sender;
+- **live values and EV control**: their coordinators (``CoordinatorEntity``).
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 import homeassistant.util.dt as dt_util
 
@@ -35,19 +39,8 @@ from .identity import device_resources
 from .live_stations import apply_live_stations
 from .persistence import SaveScheduler, async_remove_storage
 from .pipeline import EventPipeline, event_device_id
-from .resource_model import (
-    GridxResource,
-    Source,
-    Stamped,
-    StateKey,
-    device_name,
-    device_translation_key,
-    not_future,
-)
+from .resource_model import GridxResource, Stamped, StateKey, not_future
 from .seen import SeenIds
-
-type NewResourceCallback = Callable[[str], None]
-type MovedResourceCallback = Callable[[ResourceKind, str, str], None]
 
 
 class GridxStore:
@@ -62,7 +55,10 @@ class GridxStore:
         self.entry_id = entry_id
         self.account = account
         self.stats = StoreStats()
-        self.dispatcher = GridxDispatcher()
+        self._dispatcher = GridxDispatcher()
+        # The one way in for entities and platforms (module docstring):
+        # ``async_subscribe(callback, key, topic)``, `dispatch.Topic`.
+        self.async_subscribe = self._dispatcher.async_subscribe
         self.devices = DeviceSync(hass, entry_id, account)
         self.catalogue = Catalogue(
             self.stats, self.devices.sync, self.devices.async_may_create
@@ -76,7 +72,7 @@ class GridxStore:
             seen=self.seen,
             catalogue=self.catalogue,
             applier=self.applier,
-            dispatcher=self.dispatcher,
+            dispatcher=self._dispatcher,
             saver=self.saver,
         )
         self.async_handle_event = self.pipeline.async_handle_event
@@ -170,23 +166,10 @@ class GridxStore:
         """Return how many event ids the dedupe cache holds."""
         return len(self.seen)
 
-    # -- listeners ---------------------------------------------------------
-
-    @callback
-    def async_listen_new(
-        self, kind: ResourceKind, cb: NewResourceCallback
-    ) -> CALLBACK_TYPE:
-        """Call ``cb(resource_id)`` whenever a new resource of ``kind`` is known.
-
-        Called after the resource's device exists, from push or poll.
-        Returns a function that removes the listener.
-        """
-        return self.dispatcher.new.async_listen(kind, cb)
-
-    @callback
-    def async_listen_moved(self, cb: MovedResourceCallback) -> CALLBACK_TYPE:
-        """Call ``cb(kind, old_id, new_id)`` when a re-paired appliance moves."""
-        return self.dispatcher.any_moved.async_listen(None, cb)
+    @property
+    def listener_calls(self) -> int:
+        """Return how many subscriber calls changes have caused so far."""
+        return self._dispatcher.calls
 
     # -- the polling door ----------------------------------------------------
 
@@ -268,15 +251,4 @@ async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
     await async_remove_storage(hass, entry_id)
 
 
-__all__ = [
-    "GridxResource",
-    "GridxStore",
-    "SeenIds",
-    "Source",
-    "Stamped",
-    "StateKey",
-    "StoreStats",
-    "async_remove_store",
-    "device_name",
-    "device_translation_key",
-]
+__all__ = ["GridxStore", "async_remove_store"]
