@@ -42,7 +42,7 @@ from .flow.common import (
 from .flow.options import GridxOptionsFlow
 from .flow.portal import GridxPortalSteps
 from .flow.reconfigure import GridxReconfigureSteps
-from .registration.lifecycle import registrar_of
+from .registration.registrar import registrar_of
 from .registration.target import WebhookUrlError, async_resolve_webhook_url
 from .token_source import is_portal_entry
 

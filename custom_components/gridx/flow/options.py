@@ -24,8 +24,8 @@ import voluptuous as vol
 from ..api.event_types import EventType
 from ..const import CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES
 from ..live.coordinator import CONF_LIVE_INTERVAL, live_interval
-from ..registration.lifecycle import registrar_of
 from ..registration.mode import is_poll_only
+from ..registration.registrar import registrar_of
 from .common import LIVE_INTERVAL_SELECTOR, async_ask
 
 # gridX event type -> its option key, grouped by device (the display order).

@@ -28,7 +28,7 @@ from ..const import (
     CONF_REFRESH_TOKEN,
     CONF_WEBHOOK_ID,
 )
-from ..registration.lifecycle import registrar_of
+from ..registration.registrar import registrar_of
 from ..registration.target import WebhookUrlError, async_resolve_webhook_url
 from .base import GridxFlowBase
 from .common import async_ask, portal_bases, portal_title, portal_title_update

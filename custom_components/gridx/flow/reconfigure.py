@@ -21,7 +21,7 @@ from ..const import (
     CONF_REGISTRATION_METHOD,
     METHOD_AUTOMATIC,
 )
-from ..registration.lifecycle import registrar_of
+from ..registration.registrar import registrar_of
 from .base import GridxFlowBase
 from .common import (
     PLACEHOLDERS,

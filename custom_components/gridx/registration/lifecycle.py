@@ -461,18 +461,3 @@ class GridxRegistration:
         """Re-reconcile when the external URL changes."""
         if "external_url" in event.data:
             self._async_schedule("external URL changed")
-
-
-def registrar_of(hass: HomeAssistant, entry: ConfigEntry) -> GridxRegistrar:
-    """Return the owner of the entry's registration: the running one if loaded.
-
-    A flow reaches a loaded entry's registrar through its runtime data (its
-    manager then reads gridX back after a failed change); an entry that is
-    not loaded gets one of its own, which shares the entry's lock.
-    """
-    runtime = getattr(entry, "runtime_data", None)
-    if entry.state is ConfigEntryState.LOADED and runtime is not None:
-        registration: GridxRegistration | None = runtime.registration
-        if registration is not None:
-            return registration.registrar
-    return GridxRegistrar(hass, entry.entry_id)

@@ -20,7 +20,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
 
@@ -62,6 +62,7 @@ __all__ = [
     "Leftovers",
     "RegistrationFailedError",
     "WrongUserError",
+    "registrar_of",
 ]
 
 _LOCKS: HassKey[dict[str, asyncio.Lock]] = HassKey(f"{DOMAIN}_registration_locks")
@@ -248,3 +249,19 @@ class GridxRegistrar:
                 )
         if cloudhook_of is not None:
             await cloudhook.async_delete_cloudhook(self.hass, cloudhook_of)
+
+
+def registrar_of(hass: HomeAssistant, entry: ConfigEntry) -> GridxRegistrar:
+    """Return the owner of the entry's registration: the running one if loaded.
+
+    A flow reaches a loaded entry's registrar through its runtime data (the
+    entry's `lifecycle.GridxRegistration` made it; its manager then reads
+    gridX back after a failed change). An entry that is not loaded gets a
+    registrar of its own, which shares the entry's lock.
+    """
+    runtime = getattr(entry, "runtime_data", None)
+    registration = None if runtime is None else runtime.registration
+    if entry.state is ConfigEntryState.LOADED and registration is not None:
+        registrar: GridxRegistrar = registration.registrar
+        return registrar
+    return GridxRegistrar(hass, entry.entry_id)
