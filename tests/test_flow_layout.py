@@ -9,18 +9,27 @@ the shared base only; the config flow is made of them.
 """
 
 import ast
+import asyncio
 from pathlib import Path
 import textwrap
 from typing import Final
 
 from homeassistant.config_entries import ConfigFlow
+from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.gridx.config_flow import GridxConfigFlow
 from custom_components.gridx.flow.base import GridxFlowBase
 from custom_components.gridx.flow.portal import GridxPortalSteps
 from custom_components.gridx.flow.reconfigure import GridxReconfigureSteps
+from custom_components.gridx.registration.registrar import registrar_of
+from gridx_emulator import GridxEmulator
 
+from .test_config_flow import (
+    FEW_TYPES,
+    async_create_entry,
+    ha_client,  # noqa: F401 - a fixture
+)
 from .test_layout import PACKAGE
 
 FLOW_MODULES: Final = sorted([PACKAGE / "config_flow.py", *PACKAGE.glob("flow/*.py")])
@@ -111,3 +120,35 @@ def test_config_flow_is_composed() -> None:
     assert GridxPortalSteps.__bases__ == (GridxFlowBase,)
     assert GridxReconfigureSteps.__bases__ == (GridxFlowBase,)
     assert GridxConfigFlow.__bases__ == (GridxPortalSteps, GridxReconfigureSteps)
+
+
+@pytest.mark.usefixtures("ha_client")
+async def test_flows_reach_the_running_registrar(
+    hass: HomeAssistant, emulator: GridxEmulator
+) -> None:
+    """A loaded entry's flows ask its manager's registrar; one not loaded, its own.
+
+    Both hold the entry's one lock: a change by either waits for the other.
+    """
+    entry = await async_create_entry(hass, emulator, event_types=FEW_TYPES)
+    await emulator.join_background()
+    await hass.async_block_till_done()
+    running = registrar_of(hass, entry)
+    assert running is entry.runtime_data.registration.registrar
+
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    own = registrar_of(hass, entry)
+    assert own is not running
+    order: list[str] = []
+
+    async def first() -> None:
+        order.append("first in")
+        await asyncio.sleep(0)
+        order.append("first out")
+
+    async def second() -> None:
+        order.append("second")
+
+    await asyncio.gather(running.async_pass(first), own.async_pass(second))
+    assert order == ["first in", "first out", "second"]
