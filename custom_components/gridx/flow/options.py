@@ -134,7 +134,7 @@ class GridxOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(step_id="polling", data_schema=schema)
 
     async def _async_update_remote(self, event_types: list[str]) -> str | None:
-        """Ask the entry's registrar to diff gridX to ``event_types``; error key or None.
+        """Have the registrar diff gridX to ``event_types``; an error key or None.
 
         Without a registered URL or poll-only there is nothing to update;
         after a failure the registrar restores the saved event types at

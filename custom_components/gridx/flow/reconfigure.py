@@ -39,7 +39,7 @@ class GridxReconfigureSteps(GridxFlowBase):
     async def async_reconfigure_token(
         self, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """Change the token and/or the API base, then re-register (step ``reconfigure``)."""
+        """Change the token or the API base, then re-register (step ``reconfigure``)."""
         entry = self._get_reconfigure_entry()
         data = entry.data
         errors: dict[str, str] = {}

@@ -3,7 +3,8 @@
 The manager reconciles at setup, when the external URL or the cloudhook
 changes, once a day (which also rotates the secret every six months), and
 when a config or options flow asks. Each pass runs through the entry's
-`GridxRegistrar` (the one owner of its registration and its lock), stops as soon as the entry unloads (or its API changed under it), and
+`GridxRegistrar` (the one owner of its registration, which holds the lock),
+stops as soon as the entry unloads (or its API changed under it), and
 writes only the keys it owns. A failure never breaks setup: it is logged
 once and retried, a 401 starts a reauth. Secrets never reach a log line.
 

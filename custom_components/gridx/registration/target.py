@@ -2,8 +2,9 @@
 
 One place decides where gridX must post (`async_resolve_webhook_url`); the
 remote work is in `reconcile`, its one owner in `registrar`, the running
-entry's manager in `lifecycle`, the removal in `orphans`. Every pass that changes an entry's registration (setup,
-URL change, daily check, options, reconfigure, reauth, secret rotation):
+entry's manager in `lifecycle`, the removal in `orphans`. Every pass that
+changes an entry's registration (setup, URL change, daily check, options,
+reconfigure, reauth, secret rotation):
 
 - runs through the entry's `registrar.GridxRegistrar`, which holds the
   entry's one lock, so two passes never interleave;
