@@ -133,7 +133,7 @@ async def async_create_entry(
     ``event_types`` stands in for that choice: the flow registers them.
     """
     types = tuple(event_types or DEFAULT_EVENT_TYPES)
-    with patch("custom_components.gridx.config_flow.DEFAULT_EVENT_TYPES", types):
+    with patch("custom_components.gridx.flow.base.DEFAULT_EVENT_TYPES", types):
         result = await start_token_flow(hass)
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], user_input(emulator, method=method)

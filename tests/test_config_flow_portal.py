@@ -50,7 +50,10 @@ from custom_components.gridx.const import (
     DOMAIN,
 )
 from custom_components.gridx.flow.common import mask_email, portal_title_update
-from custom_components.gridx.flow.portal import PORTAL_SELECTOR, STEP_PORTAL_SCHEMA
+from custom_components.gridx.flow.portal_login import (
+    PORTAL_SELECTOR,
+    STEP_PORTAL_SCHEMA,
+)
 from gridx_emulator import ALL_POLICIES, DemoIds, GridxEmulator
 from gridx_emulator.auth0 import PortalUser, portal_policies
 
@@ -442,7 +445,7 @@ async def test_portal_unexpected_error(
     """An unexpected exception is logged and shown as unknown."""
     result = await start_portal(hass)
     with patch(
-        "custom_components.gridx.flow.portal.PortalSession.async_login",
+        "custom_components.gridx.flow.portal_login.PortalSession.async_login",
         side_effect=RuntimeError("boom"),
     ):
         result = await hass.config_entries.flow.async_configure(
@@ -463,7 +466,7 @@ async def test_portal_login_without_subject(
         policies=portal_policies(read_user=False),
     )
     result = await start_portal(hass)
-    with patch("custom_components.gridx.flow.portal.PortalSession.subject", None):
+    with patch("custom_components.gridx.flow.portal_login.PortalSession.subject", None):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], portal_input(emulator)
         )

@@ -87,7 +87,7 @@ async def create_push_portal_entry(
     ``event_types`` stands in for that choice.
     """
     with patch(
-        "custom_components.gridx.config_flow.DEFAULT_EVENT_TYPES", tuple(event_types)
+        "custom_components.gridx.flow.base.DEFAULT_EVENT_TYPES", tuple(event_types)
     ):
         result = await start_portal(hass)
         result = await hass.config_entries.flow.async_configure(

@@ -1,111 +1,57 @@
 """Config flow for gridX: token or portal sign-in, event types, registration.
 
 The first step is a menu: an API token (below) or a homeowner's portal
-account (`config_flow_portal`). With a token the flow reads ``GET /user``
-(the account is the unique ID), finds the URL gridX can post to, lets the
-user pick event types and creates the registration at gridX (Subscription
-API, or notification rules) before the entry exists. Reauth asks for a
-token of the same account; reconfigure changes the token or the API base
-and re-registers; the options flow updates the registration as a diff.
+account (`flow.portal`). With a token the flow reads ``GET /user`` (the
+account is the unique ID), finds the URL gridX can post to and lets the
+registration's owner (`registration.registrar`) register at gridX for every
+event type (Subscription API, or notification rules) before the entry exists
+(`flow.base`). Reauth asks for a token of the same account; reconfigure
+changes the token or the API base and re-registers (`flow.reconfigure`);
+the options flow updates the registration as a diff (`flow.options`).
+
+`GridxConfigFlow` is composed of the step families: the token steps here,
+the portal steps and the reconfigure steps, each deriving from the shared
+`GridxFlowBase` alone.
 """
 
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.components.webhook import async_generate_id
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_API_TOKEN
 from homeassistant.core import callback
 
-from .api.auth import TokenSource
-from .api.client import DEFAULT_BASE_URL, GridxClient
-from .api.resources import GridxUser
+from .api.client import DEFAULT_BASE_URL
 from .const import (
-    CONF_ACCOUNT_ID,
     CONF_ADVANCED,
     CONF_API_BASE,
-    CONF_CLOUDHOOK_URL,
-    CONF_EVENT_TYPES,
-    CONF_POLL_ONLY,
-    CONF_PREVIOUS_URLS,
     CONF_REGISTRATION_METHOD,
     CONF_USER_ID,
-    CONF_WEBHOOK_ID,
-    CONF_WEBHOOK_URL,
-    DEFAULT_EVENT_TYPES,
     DOMAIN,
     ENTRY_MINOR_VERSION,
-    LOGGER,
-    METHOD_AUTOMATIC,
 )
 from .flow.common import (
     PLACEHOLDERS,
     STEP_REAUTH_SCHEMA,
     account_title,
-    async_clean_up,
+    async_ask,
     async_get_user,
-    async_may_push,
-    async_register,
-    flow_client,
     normalize_base_url,
-    other_rules_user,
     token_schema,
 )
 from .flow.options import GridxOptionsFlow
-from .flow.reconfigure import GridxReconfigureFlow
-from .registration import cloudhook
-from .registration.reconcile import RemoteRegistration
-from .registration.target import (
-    WebhookTarget,
-    WebhookUrlError,
-    async_resolve_webhook_url,
-    registration_lock,
-)
+from .flow.portal import GridxPortalSteps
+from .flow.reconfigure import GridxReconfigureSteps
+from .registration.registrar import registrar_of
+from .registration.target import WebhookUrlError, async_resolve_webhook_url
 from .token_source import is_portal_entry
 
 
-class GridxConfigFlow(GridxReconfigureFlow, domain=DOMAIN):
-    """Handle a config flow for gridX."""
+class GridxConfigFlow(GridxPortalSteps, GridxReconfigureSteps, domain=DOMAIN):
+    """Handle a config flow for gridX: the token steps, composed with the rest."""
 
     VERSION = 1
     MINOR_VERSION = ENTRY_MINOR_VERSION
-
-    # Set by the user step before the event-types step can run.
-    _user: GridxUser
-    _target: WebhookTarget
-
-    def __init__(self) -> None:
-        """Start with nothing known."""
-        self._token: str | TokenSource = ""
-        self._credentials: dict[str, Any] = {}  # the token, or the portal login
-        self._title = "gridX"
-        self._api_base = DEFAULT_BASE_URL
-        self._method = METHOD_AUTOMATIC
-        self._webhook_id = async_generate_id()
-        # What to delete if the flow ends without an entry owning it: the
-        # client and data for `async_delete_remote`, and a cloudhook.
-        self._clean_up: tuple[GridxClient, dict[str, Any]] | None = None
-        self._cloudhook_of: str | None = None
-
-    @callback
-    def async_remove(self) -> None:
-        """Delete what a failed or cancelled flow left behind (in a task).
-
-        A cloudhook is made right before registering, which sets
-        ``_clean_up``: the clean-up deletes both. A poll-only entry owns no
-        registration (``_clean_up`` is cleared) and no cloudhook yet.
-        """
-        if self._clean_up is not None:
-            client, data = self._clean_up
-            self.hass.async_create_task(
-                async_clean_up(self.hass, client, data, self._cloudhook_of),
-                "gridX flow clean-up",
-            )
-        elif self._cloudhook_of is not None:
-            self.hass.async_create_task(
-                cloudhook.async_delete_cloudhook(self.hass, self._cloudhook_of),
-                "gridX flow clean-up",
-            )
 
     @staticmethod
     @callback
@@ -166,85 +112,13 @@ class GridxConfigFlow(GridxReconfigureFlow, domain=DOMAIN):
             description_placeholders=PLACEHOLDERS,
         )
 
-    async def async_register_and_create(self) -> ConfigFlowResult | str:
-        """Register at gridX for every event type and create the entry.
-
-        Setup asks for no event types: gridX sends them all, and the options
-        flow lets the user untick some. Returns an error key on failure.
-        """
-        event_types = list(DEFAULT_EVENT_TYPES)
-        client = flow_client(self.hass, self._token, self._api_base)
-        # A failed attempt may leave a registration behind (a create whose
-        # answer was lost): delete it if the flow ends here.
-        self._clean_up = (
-            client,
-            {
-                CONF_ACCOUNT_ID: self._user.account_id,
-                CONF_USER_ID: self._user.id,
-                CONF_REGISTRATION_METHOD: self._method,
-                CONF_WEBHOOK_URL: self._target.url,
-            },
-        )
-        result = await async_register(
-            self.hass,
-            client,
-            self._user,
-            self._target,
-            event_types,
-            RemoteRegistration(self._method),
-            [],
-        )
-        if result == "missing_permissions" and not await async_may_push(
-            client, self._user
-        ):
-            return self._async_create_poll_only(event_types)
-        if isinstance(result, str):
-            return result
-        self._clean_up = self._cloudhook_of = None
-        data: dict[str, Any] = {
-            CONF_WEBHOOK_ID: self._webhook_id,
-            **self._credentials,
-            CONF_API_BASE: self._api_base,
-            CONF_ACCOUNT_ID: self._user.account_id,
-            CONF_USER_ID: self._user.id,
-            **result.as_entry_data(),
-            CONF_WEBHOOK_URL: self._target.url,
-            CONF_PREVIOUS_URLS: [],
-        }
-        if self._target.cloudhook_url is not None:
-            data[CONF_CLOUDHOOK_URL] = self._target.cloudhook_url
-        return self.async_create_entry(
-            title=self._title,
-            data=data,
-            options={CONF_EVENT_TYPES: event_types},
-        )
-
-    def _async_create_poll_only(self, event_types: list[str]) -> ConfigFlowResult:
-        """Create the entry poll-only: gridX refuses webhooks and rules (403).
-
-        The event types are kept for the day push is allowed (the running
-        entry asks gridX daily, `push_mode`).
-        """
-        # Both refused: nothing can be left at gridX. A cloudhook the flow
-        # made is deleted when it ends (the entry makes one when push comes).
-        self._clean_up = None
-        data: dict[str, Any] = {
-            CONF_WEBHOOK_ID: self._webhook_id,
-            **self._credentials,
-            CONF_API_BASE: self._api_base,
-            CONF_ACCOUNT_ID: self._user.account_id,
-            CONF_USER_ID: self._user.id,
-            CONF_REGISTRATION_METHOD: self._method,
-            CONF_POLL_ONLY: True,
-            CONF_PREVIOUS_URLS: [],
-        }
-        LOGGER.info(
-            "gridX refuses webhooks and notification rules to this account: "
-            "it is added poll-only"
-        )
-        return self.async_create_entry(
-            title=self._title, data=data, options={CONF_EVENT_TYPES: event_types}
-        )
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Reconfigure: a portal entry's login, or a token entry's token."""
+        if is_portal_entry(self._get_reconfigure_entry().data):
+            return await self.async_step_reconfigure_portal()
+        return await self.async_reconfigure_token(user_input)
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
@@ -270,17 +144,20 @@ class GridxConfigFlow(GridxReconfigureFlow, domain=DOMAIN):
             else:
                 await self.async_set_unique_id(result.account_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
-                async with registration_lock(self.hass, entry.entry_id):
-                    if other_rules_user(entry.data, result.id):
-                        errors["base"] = "wrong_user"
-                    else:
-                        return self.async_update_reload_and_abort(
+                user_id = result.id
+                done = await async_ask(
+                    registrar_of(self.hass, entry).async_take_over(
+                        entry,
+                        user_id,
+                        lambda: self.async_update_reload_and_abort(
                             entry,
-                            data_updates={
-                                CONF_API_TOKEN: token,
-                                CONF_USER_ID: result.id,
-                            },
-                        )
+                            data_updates={CONF_API_TOKEN: token, CONF_USER_ID: user_id},
+                        ),
+                    )
+                )
+                if not isinstance(done, str):
+                    return done
+                errors["base"] = done
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=STEP_REAUTH_SCHEMA,

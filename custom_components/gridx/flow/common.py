@@ -1,10 +1,11 @@
-"""What the config flow and the options flow share: schemas, errors, registration.
+"""What the config flow and the options flow share: schemas, titles, errors.
 
-The selectors and schemas of the token steps, the error keys of gridX
-failures, and the one function that registers at gridX for a flow.
+The selectors and schemas of the token steps, the entry titles, and the
+error keys of gridX failures, also of the changes the flows ask the
+registration's owner (`registration.registrar`) to make.
 """
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -38,21 +39,13 @@ from ..const import (
     CONF_AUTH_BASE,
     CONF_PORTAL,
     CONF_REGISTRATION_METHOD,
-    CONF_USER_ID,
     LOGGER,
     METHOD_AUTOMATIC,
-    METHOD_RULES,
     REGISTRATION_METHODS,
 )
 from ..live.coordinator import MAX_LIVE_INTERVAL, MIN_LIVE_INTERVAL
-from ..registration import cloudhook
-from ..registration.mode import async_push_allowed
-from ..registration.reconcile import (
-    RemoteRegistration,
-    async_delete_remote,
-    async_reconcile,
-)
-from ..registration.target import WebhookTarget
+from ..registration.registrar import RegistrationFailedError, WrongUserError
+from ..registration.target import WebhookUrlError
 
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 LIVE_INTERVAL_SELECTOR = NumberSelector(
@@ -238,67 +231,13 @@ async def async_get_user(
         return error_key(err)
 
 
-async def async_register(
-    hass: HomeAssistant,
-    client: GridxClient,
-    user: GridxUser,
-    target: WebhookTarget,
-    event_types: list[str],
-    current: RemoteRegistration,
-    previous_urls: list[str],
-) -> RemoteRegistration | str:
-    """Reconcile the registration at gridX, or return an error key."""
+async def async_ask[T](change: Awaitable[T]) -> T | str:
+    """Await a change the registrar makes at gridX; a failure as an error key."""
     try:
-        return await async_reconcile(
-            client,
-            account_id=user.account_id,
-            user_id=user.id,
-            url=target.url,
-            event_types=event_types,
-            current=current,
-            previous_urls=previous_urls,
-        )
-    except Exception as err:  # noqa: BLE001 - every failure becomes a form error
-        return error_key(err)
-
-
-async def async_may_push(client: GridxClient, user: GridxUser) -> bool:
-    """After a 403: True unless both push APIs refuse (or it is not known)."""
-    try:
-        return await async_push_allowed(client, user.account_id, user.id)
-    except GridxApiError:
-        return True  # not known: the form error stands
-
-
-def other_rules_user(data: Mapping[str, Any], user_id: str) -> bool:
-    """Return True when ``user_id`` cannot take over the entry's rules.
-
-    Notification rules belong to the user who made them: a token of another
-    user can neither see nor delete them, so they would be left at gridX
-    for ever. Subscriptions belong to the account and may change hands.
-    """
-    return data.get(CONF_REGISTRATION_METHOD) == METHOD_RULES and user_id != data.get(
-        CONF_USER_ID
-    )
-
-
-async def async_clean_up(
-    hass: HomeAssistant,
-    client: GridxClient,
-    data: Mapping[str, Any],
-    cloudhook_of: str | None,
-) -> None:
-    """Delete what an unfinished flow may have left at gridX; never raises.
-
-    ``data`` names URLs only this flow used (its own webhook id), so
-    whatever targets them is the flow's. ``cloudhook_of`` is the webhook
-    id of a cloudhook the flow created.
-    """
-    try:
-        await async_delete_remote(client, data)
-    except GridxApiError as err:
-        LOGGER.warning(
-            "Could not delete what the cancelled gridX setup registered: %s", err
-        )
-    if cloudhook_of is not None:
-        await cloudhook.async_delete_cloudhook(hass, cloudhook_of)
+        return await change
+    except WebhookUrlError as err:
+        return err.reason
+    except WrongUserError:
+        return "wrong_user"
+    except RegistrationFailedError as err:
+        return error_key(err.error)

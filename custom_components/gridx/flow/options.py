@@ -22,26 +22,11 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from ..api.event_types import EventType
-from ..api.resources import GridxUser
-from ..const import (
-    CONF_ACCOUNT_ID,
-    CONF_EVENT_TYPES,
-    CONF_PREVIOUS_URLS,
-    CONF_USER_ID,
-    CONF_WEBHOOK_URL,
-    DEFAULT_EVENT_TYPES,
-)
+from ..const import CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES
 from ..live.coordinator import CONF_LIVE_INTERVAL, live_interval
-from ..registration.lifecycle import async_check_later
 from ..registration.mode import is_poll_only
-from ..registration.reconcile import RemoteRegistration
-from ..registration.target import (
-    WebhookTarget,
-    async_write_registration,
-    registration_lock,
-)
-from ..token_source import entry_client
-from .common import LIVE_INTERVAL_SELECTOR, async_register
+from ..registration.registrar import registrar_of
+from .common import LIVE_INTERVAL_SELECTOR, async_ask
 
 # gridX event type -> its option key, grouped by device (the display order).
 EVENT_TYPE_OPTIONS: Final[Mapping[EventType, str]] = {
@@ -149,41 +134,14 @@ class GridxOptionsFlow(OptionsFlowWithReload):
         return self.async_show_form(step_id="polling", data_schema=schema)
 
     async def _async_update_remote(self, event_types: list[str]) -> str | None:
-        """Diff the registration at gridX to ``event_types``; error key or None.
+        """Have the registrar diff gridX to ``event_types``; an error key or None.
 
-        Without a registered URL (none was available yet) or poll-only
-        there is nothing to update: the runtime manager registers once it has a URL. After a
-        failure gridX is read back and brought back to the saved event types
-        (it may have applied a change whose answer was lost), and the
-        running manager looks again a minute later.
+        Without a registered URL or poll-only there is nothing to update;
+        after a failure the registrar restores the saved event types at
+        gridX (see `GridxRegistrar.async_update_event_types`).
         """
         entry = self.config_entry
-        async with registration_lock(self.hass, entry.entry_id):
-            # Poll-only: the types are kept for when push comes back.
-            if is_poll_only(entry) or not (url := entry.data.get(CONF_WEBHOOK_URL)):
-                return None
-            result = await self._async_register(url, event_types)
-            if isinstance(result, str):
-                saved = entry.options.get(CONF_EVENT_TYPES, DEFAULT_EVENT_TYPES)
-                restored = await self._async_register(url, list(saved))
-                if not isinstance(restored, str):
-                    async_write_registration(self.hass, entry, restored.as_entry_data())
-                async_check_later(entry)
-                return result
-            async_write_registration(self.hass, entry, result.as_entry_data())
-            return None
-
-    async def _async_register(
-        self, url: str, event_types: list[str]
-    ) -> RemoteRegistration | str:
-        """Reconcile the entry's registration to ``event_types``."""
-        data = self.config_entry.data
-        return await async_register(
-            self.hass,
-            entry_client(self.hass, self.config_entry),
-            GridxUser(id=data[CONF_USER_ID], account_id=data[CONF_ACCOUNT_ID]),
-            WebhookTarget(url),
-            event_types,
-            RemoteRegistration.from_entry_data(data),
-            list(data.get(CONF_PREVIOUS_URLS, ())),
+        result = await async_ask(
+            registrar_of(self.hass, entry).async_update_event_types(entry, event_types)
         )
+        return result if isinstance(result, str) else None

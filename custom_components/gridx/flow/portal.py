@@ -1,250 +1,49 @@
 """The portal steps of the gridX config flow: homeowner sign-in.
 
-The homeowner picks the portal (E.ON Home, 1KOMMA5°, …) and enters the same
-e-mail and password as in the portal app. The flow logs in (`PortalSession`),
-identifies the account (``GET /user`` where the account may read it, else
-the login's ``sub``) and asks gridX what the account may do: the Webhook
-Subscription API, then notification rules. If one works the flow continues
-with the event types like the token path; if both are refused the entry is
-created poll-only (repair issue ``push_unavailable`` at setup).
+The homeowner signs in with the portal's e-mail and password
+(`portal_login`). If gridX allows push the flow goes on like the token path
+(webhook URL, registration, entry); if both push APIs are refused the
+entry is created poll-only (repair issue ``push_unavailable`` at setup).
 
-Reauth and reconfigure of portal entries live here too; `GridxConfigFlow`
-inherits these steps and hands portal entries to them.
+Reauth (the password) and reconfigure (e-mail, password, base URLs) of
+portal entries are steps of this family too; ``config_flow.py`` hands
+portal entries to them. A new API base moves the registration, which the
+entry's registrar does.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-import time
 from typing import Any
 
 from homeassistant.components.webhook import async_generate_id
-from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_EMAIL, CONF_PASSWORD
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    SelectOptionDict,
-    SelectSelector,
-    SelectSelectorConfig,
-    SelectSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
-from homeassistant.util.hass_dict import HassKey
-import voluptuous as vol
 
-from ..api.auth import (
-    DEFAULT_AUTH_BASE,
-    PASSWORD_GRANT_INTERVAL,
-    PortalSession,
-    TokenSource,
-)
-from ..api.client import DEFAULT_BASE_URL, GridxClient
-from ..api.errors import (
-    GridxInvalidCredentialsError,
-    GridxMfaRequiredError,
-    GridxPermissionError,
-    GridxPortalUnreachableError,
-    GridxTooManyAttemptsError,
-)
-from ..api.portals import DEFAULT_PORTAL, PORTALS, get_portal
-from ..api.resources import GridxUser
+from ..api.client import DEFAULT_BASE_URL
 from ..const import (
-    AUTH_TYPE_PORTAL,
-    CONF_ACCOUNT_ID,
     CONF_ADVANCED,
     CONF_API_BASE,
     CONF_AUTH_BASE,
-    CONF_AUTH_TYPE,
     CONF_EVENT_TYPES,
-    CONF_POLL_ONLY,
     CONF_PORTAL,
     CONF_PREVIOUS_URLS,
     CONF_REFRESH_TOKEN,
-    CONF_USER_ID,
     CONF_WEBHOOK_ID,
-    DOMAIN,
-    LOGGER,
 )
-from ..registration.mode import async_push_allowed
-from ..registration.target import (
-    WebhookTarget,
-    WebhookUrlError,
-    async_resolve_webhook_url,
-)
-from .common import (
-    URL_SELECTOR,
-    advanced_section,
-    error_key,
-    portal_bases,
-    portal_title,
-)
-
-EMAIL_SELECTOR = TextSelector(
-    TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
-)
-PASSWORD_SELECTOR = TextSelector(
-    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
-)
-PORTAL_SELECTOR = SelectSelector(
-    SelectSelectorConfig(
-        options=[SelectOptionDict(value=p.key, label=p.name) for p in PORTALS],
-        mode=SelectSelectorMode.DROPDOWN,
-        # Translates only the markers of shut-down portals ("(shut down)");
-        # the frontend shows the label of every option it finds no text for.
-        translation_key="portal",
-    )
+from ..registration.registrar import registrar_of
+from ..registration.target import WebhookUrlError, async_resolve_webhook_url
+from .base import GridxFlowBase
+from .common import async_ask, portal_bases, portal_title, portal_title_update
+from .portal_login import (
+    STEP_REAUTH_PORTAL_SCHEMA,
+    PortalLogin,
+    async_portal_login,
+    portal_entry_data,
+    portal_schema,
+    relogin_data,
 )
 
 
-def portal_schema(
-    errors: Mapping[str, str],
-    *,
-    email: str | None = None,
-    api_base: str = DEFAULT_BASE_URL,
-    auth_base: str = DEFAULT_AUTH_BASE,
-    reconfigure: bool = False,
-) -> vol.Schema:
-    """Return the portal step's schema (reconfigure: no portal choice)."""
-    fields: dict[Any, Any] = {}
-    if not reconfigure:
-        fields[vol.Required(CONF_PORTAL, default=DEFAULT_PORTAL)] = PORTAL_SELECTOR
-    fields[
-        vol.Required(CONF_EMAIL)
-        if email is None
-        else vol.Required(CONF_EMAIL, default=email)
-    ] = EMAIL_SELECTOR
-    fields[vol.Required(CONF_PASSWORD)] = PASSWORD_SELECTOR
-    fields[vol.Required(CONF_ADVANCED)] = advanced_section(
-        {
-            vol.Required(CONF_API_BASE, default=api_base): URL_SELECTOR,
-            vol.Required(CONF_AUTH_BASE, default=auth_base): URL_SELECTOR,
-        },
-        errors,
-    )
-    return vol.Schema(fields)
-
-
-STEP_PORTAL_SCHEMA = portal_schema({})
-STEP_REAUTH_PORTAL_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): PASSWORD_SELECTOR})
-# When the portal throttled or locked a login: (portal, e-mail) -> the
-# monotonic time before which no flow asks the portal again.
-PORTAL_HOLDS: HassKey[dict[tuple[str, str], float]] = HassKey(f"{DOMAIN}_portal_holds")
-
-
-def portal_error_key(err: Exception) -> str:
-    """Map a failed portal login or probe to a translated error key."""
-    if isinstance(err, GridxMfaRequiredError):
-        return "mfa_required"
-    if isinstance(err, GridxInvalidCredentialsError):
-        return "invalid_credentials"
-    if isinstance(err, GridxTooManyAttemptsError):
-        return "too_many_attempts"
-    if isinstance(err, GridxPortalUnreachableError):
-        return "portal_unreachable"
-    # The rest fail like any gridX call of the token flow.
-    return error_key(err)
-
-
-@dataclass(slots=True)
-class PortalLogin:
-    """What a successful portal login found out."""
-
-    session: PortalSession
-    client: GridxClient
-    # None when the account may not read GET /user.
-    user: GridxUser | None
-    unique_id: str
-    push: bool
-
-
-async def async_portal_login(
-    hass: HomeAssistant,
-    portal_key: str,
-    email: str,
-    password: str,
-    api_base: str,
-    auth_base: str,
-) -> PortalLogin | str:
-    """Log in, identify the account and probe push; or return an error key.
-
-    After the portal throttled or locked the account, nobody asks it again
-    (for this portal and e-mail) until its back-off has passed.
-    """
-    holds = hass.data.setdefault(PORTAL_HOLDS, {})
-    hold_key = (portal_key, email.lower())
-    if holds.get(hold_key, 0.0) > time.monotonic():
-        return "too_many_attempts"
-    http = async_get_clientsession(hass)
-    session = PortalSession(
-        http, get_portal(portal_key), email, password, auth_base=auth_base
-    )
-    client = GridxClient(session, http, base_url=api_base)
-    try:
-        await session.async_login()
-        try:
-            user: GridxUser | None = await client.get_user()
-        except GridxPermissionError:
-            user = None
-        unique_id = user.account_id if user is not None else session.subject
-        if not unique_id:
-            LOGGER.error("The gridX portal login carries no user id")
-            return "unknown"
-        push = await async_push_allowed(
-            client,
-            None if user is None else user.account_id,
-            None if user is None else user.id,
-        )
-    except GridxTooManyAttemptsError as err:
-        holds[hold_key] = time.monotonic() + (
-            err.retry_after or PASSWORD_GRANT_INTERVAL
-        )
-        return portal_error_key(err)
-    except Exception as err:  # noqa: BLE001 - every failure becomes a form error
-        return portal_error_key(err)
-    return PortalLogin(session, client, user, unique_id, push)
-
-
-def portal_entry_data(
-    login: PortalLogin,
-    user_input: dict[str, Any],
-    api_base: str,
-    auth_base: str,
-) -> dict[str, Any]:
-    """Return the credentials and identity a portal entry stores."""
-    data: dict[str, Any] = {
-        CONF_AUTH_TYPE: AUTH_TYPE_PORTAL,
-        CONF_PORTAL: user_input[CONF_PORTAL],
-        CONF_EMAIL: user_input[CONF_EMAIL],
-        CONF_PASSWORD: user_input[CONF_PASSWORD],
-        CONF_API_BASE: api_base,
-        CONF_AUTH_BASE: auth_base,
-        CONF_POLL_ONLY: not login.push,
-    }
-    if login.session.refresh_token is not None:
-        data[CONF_REFRESH_TOKEN] = login.session.refresh_token
-    if login.user is not None:
-        data[CONF_ACCOUNT_ID] = login.user.account_id
-        data[CONF_USER_ID] = login.user.id
-    return data
-
-
-class GridxPortalFlow(ConfigFlow):
-    """The portal steps; `GridxConfigFlow` inherits them."""
-
-    # The token path's state, which a portal login with push fills in.
-    _token: str | TokenSource
-    _credentials: dict[str, Any]
-    _api_base: str
-    _user: GridxUser
-    _target: WebhookTarget
-    _title: str
-    _webhook_id: str
-
-    async def async_register_and_create(self) -> ConfigFlowResult | str:
-        """Register for every event type and create the entry (token path's)."""
-        raise NotImplementedError
+class GridxPortalSteps(GridxFlowBase):
+    """The portal steps: sign-in, reauth and reconfigure of portal entries."""
 
     async def async_continue_with_push(
         self, login: PortalLogin, data: dict[str, Any]
@@ -353,8 +152,7 @@ class GridxPortalFlow(ConfigFlow):
     ) -> tuple[PortalLogin, dict[str, Any]] | str:
         """Log in for ``entry`` again: the login and new data, or an error key.
 
-        The account must be the entry's. The push mode is kept: an entry
-        made poll-only stays so (add the integration with a token for push).
+        The account must be the entry's.
         """
         login = await async_portal_login(
             self.hass, entry.data[CONF_PORTAL], email, password, api_base, auth_base
@@ -363,17 +161,76 @@ class GridxPortalFlow(ConfigFlow):
             return login
         await self.async_set_unique_id(login.unique_id)
         self._abort_if_unique_id_mismatch(reason="wrong_account")
-        data = portal_entry_data(
-            login,
-            {
-                CONF_PORTAL: entry.data[CONF_PORTAL],
-                CONF_EMAIL: email,
-                CONF_PASSWORD: password,
-            },
-            api_base,
-            auth_base,
+        return login, relogin_data(login, entry, email, password, api_base, auth_base)
+
+    async def async_step_reconfigure_portal(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the e-mail, password or the base URLs of a portal entry."""
+        entry = self._get_reconfigure_entry()
+        data = entry.data
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            bases = portal_bases(user_input[CONF_ADVANCED], errors)
+            if bases is not None:
+                api_base, auth_base = bases
+                result = await self._async_relogin(
+                    entry,
+                    user_input[CONF_EMAIL].strip(),
+                    user_input[CONF_PASSWORD],
+                    api_base,
+                    auth_base,
+                )
+                if isinstance(result, str):
+                    errors["base"] = result
+                else:
+                    done = await self._async_reconfigure_portal(
+                        entry, api_base, *result
+                    )
+                    if not isinstance(done, str):
+                        return done
+                    errors["base"] = done
+        schema = portal_schema(
+            errors,
+            email=data[CONF_EMAIL],
+            api_base=data[CONF_API_BASE],
+            auth_base=data[CONF_AUTH_BASE],
+            reconfigure=True,
         )
-        data[CONF_POLL_ONLY] = entry.data.get(CONF_POLL_ONLY, False)
-        if CONF_REFRESH_TOKEN not in data:
-            data[CONF_REFRESH_TOKEN] = None
-        return login, data
+        return self.async_show_form(
+            step_id="reconfigure_portal",
+            data_schema=self.add_suggested_values_to_schema(
+                schema,
+                {k: v for k, v in (user_input or {}).items() if k != CONF_PASSWORD},
+            ),
+            errors=errors,
+            # The errors (invalid_api_base) name the default URL.
+            description_placeholders={"default_api_base": DEFAULT_BASE_URL},
+        )
+
+    async def _async_reconfigure_portal(
+        self,
+        entry: ConfigEntry,
+        api_base: str,
+        login: PortalLogin,
+        updates: dict[str, Any],
+    ) -> ConfigFlowResult | str:
+        """Save the new login; a new API base moves the registration first."""
+
+        def commit(moved: dict[str, Any]) -> ConfigFlowResult:
+            # Registering may have rotated the refresh token.
+            updates[CONF_REFRESH_TOKEN] = login.session.refresh_token
+            # The title follows a new e-mail (portal_title_update).
+            return self.async_update_reload_and_abort(
+                entry,
+                data_updates={**updates, **moved},
+                title=portal_title_update(entry, updates[CONF_EMAIL]),
+            )
+
+        if api_base == entry.data[CONF_API_BASE]:
+            return commit({})
+        return await async_ask(
+            registrar_of(self.hass, entry).async_move_portal(
+                entry, login.client, login.user, login.push, self._leftovers, commit
+            )
+        )

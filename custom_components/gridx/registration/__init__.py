@@ -1,8 +1,10 @@
 """The registration lifecycle: how gridX learns where to deliver.
 
-`lifecycle.GridxRegistration` is the one object that registers, re-registers
-and deletes the webhook (or rules) of an entry and keeps it in line
-(`reconcile`); `target` resolves the delivery URL and holds the lock,
+`registrar.GridxRegistrar` is the one owner of every change of a
+registration at gridX (register, re-register or move, update the event
+types, delete; the work in `changes` and `reconcile`) and holds its lock;
+the flows ask it. `lifecycle.GridxRegistration` keeps a running entry's
+registration in line through it; `target` resolves the delivery URL,
 `cloudhook` the Home Assistant Cloud webhook, `reachability` checks that
 deliveries arrive, `orphans` finds registrations no entry owns, `mode`
 decides push or poll-only (each raises its own repair issue), and

@@ -2,8 +2,9 @@
 
 The manager reconciles at setup, when the external URL or the cloudhook
 changes, once a day (which also rotates the secret every six months), and
-when a config or options flow asks. Each pass holds the entry's registration
-lock, stops as soon as the entry unloads (or its API changed under it), and
+when a config or options flow asks. Each pass runs through the entry's
+`GridxRegistrar` (the one owner of its registration, which holds the lock),
+stops as soon as the entry unloads (or its API changed under it), and
 writes only the keys it owns. A failure never breaks setup: it is logged
 once and retried, a 401 starts a reauth. Secrets never reach a log line.
 
@@ -46,13 +47,13 @@ from . import cloudhook
 from .mode import REFUSED, async_push_allowed, async_set_poll_only, is_poll_only
 from .reachability import DeliveryCheck
 from .reconcile import RegistrationStoppedError, RemoteRegistration, async_reconcile
+from .registrar import GridxRegistrar
 from .target import (
     WebhookUrlError,
     async_resolve_webhook_url,
     async_write_registration,
     issue_id,
     previous_urls_after,
-    registration_lock,
 )
 
 # Seconds before a failed reconcile is tried again (longer if gridX asks).
@@ -92,6 +93,10 @@ class GridxRegistration:
         self.reachability = DeliveryCheck(hass, entry, self._async_renew_secret)
         # Deliveries do not verify: rotate the secret at the next pass.
         self._force_rotation = False
+        # Every change at gridX, the flows' too, goes through it (one lock).
+        self.registrar = GridxRegistrar(
+            hass, entry.entry_id, check_later=self._async_check_later_if_running
+        )
 
     @property
     def retry_scheduled(self) -> bool:
@@ -166,6 +171,12 @@ class GridxRegistration:
         self._retry_cancel = async_call_later(self.hass, RETRY_DELAY, self._async_retry)
 
     @callback
+    def _async_check_later_if_running(self) -> None:
+        """Read gridX back soon, unless the entry is no longer loaded."""
+        if self._active and self.entry.state is ConfigEntryState.LOADED:
+            self.async_check_later()
+
+    @callback
     def _async_schedule(self, reason: str) -> None:
         """Reconcile in a task tied to the entry."""
         self.entry.async_create_task(
@@ -179,14 +190,17 @@ class GridxRegistration:
 
     async def async_reconcile(self, _now: datetime | None = None) -> None:
         """Bring the gridX registration in line; never raises."""
-        async with registration_lock(self.hass, self.entry.entry_id):
-            if self._stopping:
-                return
-            self._cancel_retry()
-            try:
-                await self._async_pass()
-            except RegistrationStoppedError:
-                LOGGER.debug("Stopped a gridX registration pass: the entry unloads")
+        await self.registrar.async_pass(self._async_locked_reconcile)
+
+    async def _async_locked_reconcile(self) -> None:
+        """Run a pass unless the entry stops; the registrar holds the lock."""
+        if self._stopping:
+            return
+        self._cancel_retry()
+        try:
+            await self._async_pass()
+        except RegistrationStoppedError:
+            LOGGER.debug("Stopped a gridX registration pass: the entry unloads")
 
     async def _async_pass(self) -> None:
         """Run one pass; the caller holds the lock."""
@@ -448,13 +462,3 @@ class GridxRegistration:
         """Re-reconcile when the external URL changes."""
         if "external_url" in event.data:
             self._async_schedule("external URL changed")
-
-
-@callback
-def async_check_later(entry: ConfigEntry) -> None:
-    """Ask a loaded entry's manager to read gridX back soon; else nothing."""
-    runtime = getattr(entry, "runtime_data", None)
-    if entry.state is ConfigEntryState.LOADED and runtime is not None:
-        registration: GridxRegistration | None = runtime.registration
-        if registration is not None:
-            registration.async_check_later()

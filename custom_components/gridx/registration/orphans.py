@@ -52,7 +52,8 @@ from ..const import (
 )
 from ..token_source import data_token_source, record_refresh
 from . import cloudhook
-from .reconcile import TRANSIENT_ERRORS, async_delete_remote
+from .reconcile import TRANSIENT_ERRORS
+from .registrar import GridxRegistrar
 from .target import ISSUE_UNREACHABLE, URL_ISSUE_REASONS, issue_id
 
 STORAGE_KEY: Final = f"{DOMAIN}.pending_removals"
@@ -185,12 +186,13 @@ async def _async_try(
             async_get_clientsession(hass),
             base_url=record.get(CONF_API_BASE, DEFAULT_BASE_URL),
         )
+        registrar = GridxRegistrar(hass)
         error: Exception | None = None
         try:
             async with asyncio.timeout(REMOVAL_BUDGET):
                 while True:
                     try:
-                        await async_delete_remote(client, record)
+                        await registrar.async_delete(client, record)
                     except TRANSIENT_ERRORS as err:
                         error = err
                         await asyncio.sleep(REMOVAL_RETRY_DELAY)

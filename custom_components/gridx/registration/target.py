@@ -1,18 +1,19 @@
 """Where gridX must post, and the rules every registration pass follows.
 
 One place decides where gridX must post (`async_resolve_webhook_url`); the
-remote work is in `reconcile`, the running entry's lifecycle in `lifecycle`, the
-removal in `orphans`. Every pass that changes an entry's registration (setup,
-URL change, daily check, options, reconfigure, reauth, secret rotation):
+remote work is in `reconcile`, its one owner in `registrar`, the running
+entry's manager in `lifecycle`, the removal in `orphans`. Every pass that
+changes an entry's registration (setup, URL change, daily check, options,
+reconfigure, reauth, secret rotation):
 
-- holds the entry's one `registration_lock`, so two passes never interleave;
+- runs through the entry's `registrar.GridxRegistrar`, which holds the
+  entry's one lock, so two passes never interleave;
 - reads the entry again after the lock (and after each call to gridX) and
   writes only the keys it owns with `async_write_registration`, never a copy
   of ``entry.data`` taken before an await: a token written by a Reconfigure
   in between survives.
 """
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -21,15 +22,16 @@ from homeassistant.components.webhook import async_generate_url
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.network import NoURLAvailableError
-from homeassistant.util.hass_dict import HassKey
 
 from ..api.client import DEFAULT_BASE_URL
 from ..const import (
     CONF_PREVIOUS_URLS,
+    CONF_REGISTRATION_METHOD,
+    CONF_USER_ID,
     CONF_WEBHOOK_URL,
-    DOMAIN,
     LOGGER,
     MAX_PREVIOUS_URLS,
+    METHOD_RULES,
 )
 from . import cloudhook
 
@@ -38,8 +40,6 @@ URL_ISSUE_REASONS: Final = ("no_url", "https_required")
 ISSUE_UNREACHABLE: Final = "webhook_unreachable"
 # The same issue, when deliveries arrive but their signature does not verify.
 ISSUE_SECRET_MISMATCH: Final = "webhook_secret_mismatch"  # noqa: S105 - a key
-
-_LOCKS: HassKey[dict[str, asyncio.Lock]] = HassKey(f"{DOMAIN}_registration_locks")
 
 
 class WebhookUrlError(Exception):
@@ -51,17 +51,37 @@ class WebhookUrlError(Exception):
         self.reason = reason
 
 
+class RegistrationFailedError(Exception):
+    """A change at gridX failed; ``error`` is what the call raised."""
+
+    def __init__(self, error: Exception) -> None:
+        """Keep the failure of the call."""
+        super().__init__(str(error))
+        self.error = error
+
+
+class WrongUserError(Exception):
+    """The entry's notification rules belong to another user."""
+
+
+def other_rules_user(data: Mapping[str, Any], user_id: str) -> bool:
+    """Return True when ``user_id`` cannot take over the entry's rules.
+
+    Notification rules belong to the user who made them: a token of another
+    user can neither see nor delete them, so they would be left at gridX
+    for ever. Subscriptions belong to the account and may change hands.
+    """
+    return data.get(CONF_REGISTRATION_METHOD) == METHOD_RULES and user_id != data.get(
+        CONF_USER_ID
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class WebhookTarget:
     """Where gridX posts: the URL, and whether it is a Nabu Casa cloudhook."""
 
     url: str
     cloudhook_url: str | None = None
-
-
-def registration_lock(hass: HomeAssistant, entry_id: str) -> asyncio.Lock:
-    """Return the one lock every registration pass of an entry holds."""
-    return hass.data.setdefault(_LOCKS, {}).setdefault(entry_id, asyncio.Lock())
 
 
 @callback
