@@ -452,9 +452,13 @@ class Ui:
                 search.wait_for(timeout=5000)
                 break
         search.fill(text)
+        # The item whose first line is ``text`` (a device's second line names
+        # its area or parent device, which may be ``text`` too).
         page.locator("ha-picker-combo-box ha-combo-box-item").filter(
             has=page.get_by_text(text, exact=True)
-        ).filter(visible=True).click()
+        ).filter(visible=True).filter(
+            has_text=re.compile(rf"^\s*{re.escape(text)}(\s|$)")
+        ).first.click()
 
     # ------------------------------------------------------------- energy
     def configure_energy(self) -> dict[str, str]:

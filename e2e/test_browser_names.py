@@ -266,3 +266,45 @@ def test_ev_trigger_list_and_location(
             lang, "binary_sensor", "device_automation.trigger_type.present"
         )
         assert not [t for t in listed if t.endswith(present.split("}")[-1])], listed
+
+
+# The gridX state triggers no longer listed (core's triggers of the sensors).
+UNLISTED = (
+    "ev_plugged",
+    "ev_unplugged",
+    "ev_charging_started",
+    "ev_charging_stopped",
+    "gateway_online",
+    "gateway_offline",
+    "appliance_online",
+    "appliance_offline",
+)
+
+
+def test_trigger_lists_of_wallbox_gateway_inverter(
+    ui: Ui, gridx_entry: dict[str, Any], shots: Path, each_language: list[str]
+) -> None:
+    """Wallbox, gateway and inverter list no gridX trigger a sensor shows."""
+    devices = {
+        "wallbox": ui.entity_by_key("plug_state")["device_id"],
+        "gateway": ui.device_with_trigger("power_limit_set")["id"],
+        "inverter": ui.device_with_trigger("inverter_status_changed")["id"],
+    }
+    for lang in each_language:
+        use_language(ui, gridx_entry["entry_id"], lang)
+        unlisted = {
+            gridx_text(lang, f"device_automation.trigger_type.{key}")
+            for key in UNLISTED
+        }
+        # The wallbox's controls: is "Departure" cut on the device page?
+        ui.open_device(devices["wallbox"])
+        _row(ui, gridx_text(lang, "entity.time.ev_departure.name"))
+        settle(ui.page)
+        save(ui.page, shots / f"names-wallbox-controls-{lang}.png")
+        for what, device_id in devices.items():
+            device = ui.device(device_id)
+            listed = ui.device_trigger_list(device["name_by_user"] or device["name"])
+            settle(ui.page)
+            save(ui.page, shots / f"names-triggers-{what}-{lang}.png")
+            assert listed, what
+            assert not unlisted & set(listed), (what, listed)
