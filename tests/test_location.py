@@ -294,8 +294,11 @@ async def test_migration_issue_names_the_users(
     }
 
     # The step runs once: a reload raises nothing new.
-    issue_registry.async_delete(DOMAIN, issues[0].issue_id)
     assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert _issues(issue_registry) == issues
+    # Removing the entry removes its issue.
+    assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert not _issues(issue_registry)
 

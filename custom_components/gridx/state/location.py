@@ -16,6 +16,10 @@ LOCATION_HOME: Final = "home"
 LOCATION_AWAY: Final = "away"
 LOCATION_OPTIONS: Final = [LOCATION_HOME, LOCATION_AWAY]
 
+# The repair issue of an automation or script that uses the removed binary
+# sensor (`migration`); one per entry and old entity id.
+ISSUE_LOCATION_REPLACED: Final = "location_entity_replaced"
+
 
 def location_state(value: Any) -> str | None:
     """Return ``home`` or ``away`` for a stored ``atHome``; None while unknown."""

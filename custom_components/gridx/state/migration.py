@@ -39,7 +39,7 @@ from homeassistant.helpers.start import async_at_started
 from ..compat import get_device_by_identifier
 from ..const import DOMAIN, LOGGER, ResourceKind
 from .identity import device_identifier, entity_unique_id
-from .location import LEGACY_LOCATION_KEY, LOCATION_KEY
+from .location import ISSUE_LOCATION_REPLACED, LEGACY_LOCATION_KEY, LOCATION_KEY
 from .persistence import STORAGE_VERSION, StateFile, storage_key
 
 # The entity keys of minor version 1 and the kind of resource they belong to.
@@ -64,9 +64,6 @@ _V1_EVENT_KINDS: Final[dict[str | None, ResourceKind]] = {
 }
 # Longest first, so "power_limitation" is not read as "..._power_limit".
 _V1_KEY_ORDER: Final = sorted([*_V1_KEYS, "event"], key=len, reverse=True)
-
-
-ISSUE_LOCATION_REPLACED: Final = "location_entity_replaced"
 
 
 async def async_migrate_minor(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
