@@ -90,8 +90,7 @@ class GridxTriggerDescription:
 
     A state trigger names its ``sensors`` (description keys in ``domain``:
     a device has at most one of them) and the change, ``from_state`` →
-    ``to_state``; ``listed`` is False where a binary sensor shows the change
-    (core's trigger is listed instead). An event trigger names the
+    ``to_state``. An event trigger names the
     ``event_type`` (push only). ``statuses``: when set, only
     ``inverter/status`` events whose new ``status`` is one of these fire.
     """
@@ -100,7 +99,6 @@ class GridxTriggerDescription:
     domain: str = BINARY_SENSOR_DOMAIN
     from_state: str = STATE_OFF
     to_state: str = STATE_ON
-    listed: bool = False
     event_type: EventType | None = None
     statuses: tuple[str, ...] = ()
 
@@ -119,14 +117,11 @@ def _location(from_state: str, to_state: str) -> GridxTriggerDescription:
         domain=SENSOR_DOMAIN,
         from_state=from_state,
         to_state=to_state,
-        listed=True,
     )
 
 
 def _event(event_type: EventType, *statuses: str) -> GridxTriggerDescription:
-    return GridxTriggerDescription(
-        event_type=event_type, statuses=statuses, listed=True
-    )
+    return GridxTriggerDescription(event_type=event_type, statuses=statuses)
 
 
 TRIGGERS: Final[Mapping[str, GridxTriggerDescription]] = {
@@ -149,7 +144,8 @@ TRIGGERS: Final[Mapping[str, GridxTriggerDescription]] = {
     TRIGGER_POWER_LIMIT_UNSET: _event(EventType.POWER_LIMIT_UNSET),
 }
 
-# The listed triggers of each kind of device, in display order.
+# The listed triggers of each kind of device, in display order: not those
+# on a binary sensor (core lists its own for it); they only stay attachable.
 GATEWAY_TRIGGERS: Final = (TRIGGER_POWER_LIMIT_SET, TRIGGER_POWER_LIMIT_UNSET)
 EV_TRIGGERS: Final = (
     TRIGGER_EV_ARRIVED_HOME,
@@ -183,8 +179,7 @@ def async_device_trigger_types(hass: HomeAssistant, device_id: str) -> list[str]
 
     Empty for a device that is not a gridX device, whose entry is not loaded,
     or whose resource the entry's store does not know. A state trigger needs
-    its sensor; an event trigger needs push (not poll-only). Unlisted
-    triggers are never returned.
+    its sensor; an event trigger needs push (not poll-only).
     """
     device, entry = get_device_and_config_entry(hass, device_id, DOMAIN)
     if device is None or entry is None or entry.state is not ConfigEntryState.LOADED:
@@ -197,8 +192,6 @@ def async_device_trigger_types(hass: HomeAssistant, device_id: str) -> list[str]
     for resource in store.device_resources(device):
         for trigger_type in _candidates(resource):
             description = TRIGGERS[trigger_type]
-            if not description.listed:
-                continue
             if not description.sensors:
                 if not poll_only:
                     types.append(trigger_type)
