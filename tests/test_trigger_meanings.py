@@ -13,6 +13,7 @@ from typing import Any
 from homeassistant.components import automation
 from homeassistant.const import STATE_OFF, STATE_ON, Platform
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -224,3 +225,58 @@ async def test_old_automations_keep_firing(
     assert fired() == ["ev_left_home"]
     await _post(hass, post_webhook, event("ev/plugged", plugged_home, time=at(5)))
     assert fired() == ["ev_arrived_home", "ev_plugged"]
+
+
+async def test_core_plug_trigger_fires_again_on_reload(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    post_webhook: PostWebhook,
+    entity_registry: er.EntityRegistry,
+    calls: list[ServiceCall],
+) -> None:
+    """What the README says: core's "… plugged in" fires after a reload, gridX's not.
+
+    Home Assistant's binary_sensor trigger follows ``to: on`` from any
+    state, so the sensor's return from unavailable fires it; the gridX
+    ``ev_plugged`` (off -> on) does not.
+    """
+    unplugged = ev_data(state="UNPLUGGED")
+    await _post(hass, post_webhook, event("ev/unplugged", unplugged, time=at(1)))
+    plug = entity_registry.async_get(entity_id(hass, BS, f"{ASSET_ID}_ev_plugged"))
+    assert plug is not None and plug.device_id is not None
+    core = {
+        "trigger": "device",
+        "domain": Platform.BINARY_SENSOR,
+        "device_id": plug.device_id,
+        "entity_id": plug.id,
+        "type": "plugged_in",
+    }
+    ours = {
+        "trigger": "device",
+        "domain": DOMAIN,
+        "device_id": plug.device_id,
+        "type": "ev_plugged",
+    }
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: [
+                {
+                    "alias": alias,
+                    "triggers": trigger,
+                    "actions": {"action": "test.automation", "data": {"alias": alias}},
+                }
+                for alias, trigger in (("core", core), ("gridx", ours))
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+
+    plugged = ev_data(state="PLUGGED")
+    await _post(hass, post_webhook, event("ev/plugged", plugged, time=at(2)))
+    assert sorted(call.data["alias"] for call in calls) == ["core", "gridx"]
+    calls.clear()
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert [call.data["alias"] for call in calls] == ["core"]
