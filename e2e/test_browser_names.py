@@ -306,5 +306,10 @@ def test_trigger_lists_of_wallbox_gateway_inverter(
             listed = ui.device_trigger_list(device["name_by_user"] or device["name"])
             settle(ui.page)
             save(ui.page, shots / f"names-triggers-{what}-{lang}.png")
+            ui.page.locator("ha-picker-combo-box ha-combo-box-item").filter(
+                visible=True
+            ).last.scroll_into_view_if_needed()
+            settle(ui.page)
+            save(ui.page, shots / f"names-triggers-{what}-end-{lang}.png")
             assert listed, what
             assert not unlisted & set(listed), (what, listed)
