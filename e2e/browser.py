@@ -393,6 +393,30 @@ class Ui:
         Fails unless ``trigger`` is among the device's offered triggers.
         """
         page = self.page
+        self._pick(self._device_trigger_field(device_name), trigger)
+        # The trigger row of the editor now reads as the trigger.
+        expect(page.get_by_text(trigger, exact=True).first).to_be_visible()
+
+    def device_trigger_list(self, device_name: str) -> list[str]:
+        """Open a device's trigger list in a new automation; return its items.
+
+        The list stays open (for a screenshot); each item's text as shown.
+        """
+        page = self.page
+        field = self._device_trigger_field(device_name)
+        items = page.locator("ha-picker-combo-box ha-combo-box-item").filter(
+            visible=True
+        )
+        for _ in range(3):
+            field.click()
+            with contextlib.suppress(PlaywrightTimeoutError):
+                items.first.wait_for(timeout=5000)
+                break
+        return [" ".join(text.split()) for text in items.all_inner_texts()]
+
+    def _device_trigger_field(self, device_name: str) -> Locator:
+        """New automation → Add trigger → By type → Device → device: its trigger field."""
+        page = self.page
         editor = "ui.panel.config.automation.editor."
         self.goto("/config/automation/edit/new")
         page.get_by_role("button", name=self.t(editor + "triggers.add")).click()
@@ -407,15 +431,9 @@ class Ui:
             page.get_by_text(self.t("ui.components.device-picker.placeholder")),
             device_name,
         )
-        # The device's triggers: the list must offer this one.
-        self._pick(
-            page.get_by_label(
-                self.t(editor + "triggers.type.device.trigger"), exact=True
-            ),
-            trigger,
+        return page.get_by_label(
+            self.t(editor + "triggers.type.device.trigger"), exact=True
         )
-        # The trigger row of the editor now reads as the trigger.
-        expect(page.get_by_text(trigger, exact=True).first).to_be_visible()
 
     def _pick(self, field: Locator, text: str) -> None:
         """Open a picker field, search for ``text`` and click its item.
@@ -434,9 +452,13 @@ class Ui:
                 search.wait_for(timeout=5000)
                 break
         search.fill(text)
+        # The item whose first line is ``text`` (a device's second line names
+        # its area or parent device, which may be ``text`` too).
         page.locator("ha-picker-combo-box ha-combo-box-item").filter(
             has=page.get_by_text(text, exact=True)
-        ).filter(visible=True).click()
+        ).filter(visible=True).filter(
+            has_text=re.compile(rf"^\s*{re.escape(text)}(\s|$)")
+        ).first.click()
 
     # ------------------------------------------------------------- energy
     def configure_energy(self) -> dict[str, str]:

@@ -6,7 +6,8 @@ Starts a real stack (hass with the Energy dashboard + the emulator's demo
 scenario), onboards in the UI, adds gridX through the config flow and writes
 five small PNGs: the config flow, the gateway's device page with live values,
 the wallbox's charging controls, the Energy dashboard on the imported gridX
-statistics, and an automation with the "EV plugged in" device trigger. Palette-reduced, so each stays small.
+statistics, and an automation with the "EV arrived home" device trigger.
+Palette-reduced, so each stays small.
 """
 
 from __future__ import annotations
@@ -176,10 +177,10 @@ def make(stack: Stack, out: Path, chromium: str) -> None:
             log(f"energy.png {save(page, out / 'energy.png')} bytes")
 
             # An automation with the EV device trigger.
-            device = ui.device_with_trigger("ev_plugged")
+            device = ui.device_with_trigger("ev_arrived_home")
             ui.add_device_trigger(
                 device["name_by_user"] or device["name"],
-                gridx_text("en", "device_automation.trigger_type.ev_plugged"),
+                gridx_text("en", "device_automation.trigger_type.ev_arrived_home"),
             )
             settle(page)
             log(f"automation.png {save(page, out / 'automation.png')} bytes")

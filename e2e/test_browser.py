@@ -2,7 +2,7 @@
 
 A new user onboards in the UI, adds gridX through Settings → Devices &
 services → Add integration (the token path, against the emulator), finds the
-gateway's connection sensor on its device page and the "EV plugged in"
+gateway's connection sensor on its device page and the "EV arrived home"
 device trigger in the automation editor, and sees the flow in German.
 
 Expected texts come from the translation files (the integration's, Home
@@ -138,15 +138,15 @@ def test_gateway_connection_on_device_page(ui: Ui, gridx_entry: dict[str, Any]) 
     expect(row).to_contain_text(re.compile(rf"\b({states})\b"))
 
 
-def test_ev_plugged_in_trigger_in_automation_editor(
+def test_ev_arrived_home_trigger_in_automation_editor(
     ui: Ui, gridx_entry: dict[str, Any]
 ) -> None:
-    """The automation editor offers "EV plugged in" for the EV device."""
+    """The automation editor offers "EV arrived home" for the EV device."""
     ui.goto("/config/integrations/dashboard")
 
-    device = ui.device_with_trigger("ev_plugged")
+    device = ui.device_with_trigger("ev_arrived_home")
     assert gridx_entry["entry_id"] in device["config_entries"]
-    trigger = gridx_text("en", "device_automation.trigger_type.ev_plugged")
+    trigger = gridx_text("en", "device_automation.trigger_type.ev_arrived_home")
     ui.add_device_trigger(device["name_by_user"] or device["name"], trigger)
 
 

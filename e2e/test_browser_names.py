@@ -17,7 +17,7 @@ from playwright.sync_api import Locator, expect
 import pytest
 
 from . import test_browser
-from .browser import Ui, gridx_text
+from .browser import Ui, core_text, gridx_text
 from .harness import ROOT, Stack, wait_for
 from .screenshots import save, settle
 
@@ -211,3 +211,105 @@ def test_portal_picker(
         items.last.scroll_into_view_if_needed()
         settle(page)
         save(page, shots / f"names-portal-picker-{lang}.png")
+
+
+def test_ev_trigger_list_and_location(
+    ui: Ui, gridx_entry: dict[str, Any], shots: Path, each_language: list[str]
+) -> None:
+    """The EV's trigger list: one per meaning; its Location reads Home or Away.
+
+    Home Assistant's plug and charging triggers of the EV's binary sensors,
+    the gridX location and push triggers; no gridX "EV plugged in" beside
+    core's "… plugged in", no "Location present".
+    """
+    location = ui.entity_by_key("ev_location")
+    wait_for(
+        lambda: _known(ui.stack, location["entity_id"]),
+        timeout=90,
+        what="the EV's location",
+    )
+    for lang in each_language:
+        use_language(ui, gridx_entry["entry_id"], lang)
+        device = ui.device(location["device_id"])  # its name in ``lang``
+        device_name = device["name_by_user"] or device["name"]
+        ui.open_device(location["device_id"])
+        state = ui.stack.api("GET", f"/api/states/{location['entity_id']}")["state"]
+        row = _row(ui, gridx_text(lang, "entity.sensor.ev_location.name"))
+        expect(row).to_contain_text(
+            gridx_text(lang, f"entity.sensor.ev_location.state.{state}")
+        )
+        settle(ui.page)
+        save(ui.page, shots / f"names-ev-location-{lang}.png")
+
+        listed = ui.device_trigger_list(device_name)
+        settle(ui.page)
+        save(ui.page, shots / f"names-ev-triggers-{lang}.png")
+        # The rest of the list, scrolled to its end.
+        ui.page.locator("ha-picker-combo-box ha-combo-box-item").filter(
+            visible=True
+        ).last.scroll_into_view_if_needed()
+        settle(ui.page)
+        save(ui.page, shots / f"names-ev-triggers-end-{lang}.png")
+        ours = [
+            gridx_text(lang, f"device_automation.trigger_type.{key}")
+            for key in ("ev_arrived_home", "ev_left_home", "ev_charging_failed")
+        ]
+        plugged = core_text(
+            lang, "binary_sensor", "device_automation.trigger_type.plugged_in"
+        ).format(entity_name=device_name)
+        assert set(ours) <= set(listed), listed
+        assert plugged in listed, listed
+        for gone in ("ev_plugged", "ev_charging_started"):
+            text = gridx_text(lang, f"device_automation.trigger_type.{gone}")
+            assert text not in listed, listed
+        present = core_text(
+            lang, "binary_sensor", "device_automation.trigger_type.present"
+        )
+        assert not [t for t in listed if t.endswith(present.split("}")[-1])], listed
+
+
+# The gridX state triggers no longer listed (core's triggers of the sensors).
+UNLISTED = (
+    "ev_plugged",
+    "ev_unplugged",
+    "ev_charging_started",
+    "ev_charging_stopped",
+    "gateway_online",
+    "gateway_offline",
+    "appliance_online",
+    "appliance_offline",
+)
+
+
+def test_trigger_lists_of_wallbox_gateway_inverter(
+    ui: Ui, gridx_entry: dict[str, Any], shots: Path, each_language: list[str]
+) -> None:
+    """Wallbox, gateway and inverter list no gridX trigger a sensor shows."""
+    devices = {
+        "wallbox": ui.entity_by_key("plug_state")["device_id"],
+        "gateway": ui.device_with_trigger("power_limit_set")["id"],
+        "inverter": ui.device_with_trigger("inverter_status_changed")["id"],
+    }
+    for lang in each_language:
+        use_language(ui, gridx_entry["entry_id"], lang)
+        unlisted = {
+            gridx_text(lang, f"device_automation.trigger_type.{key}")
+            for key in UNLISTED
+        }
+        # The wallbox's controls: is "Departure" cut on the device page?
+        ui.open_device(devices["wallbox"])
+        _row(ui, gridx_text(lang, "entity.time.ev_departure.name"))
+        settle(ui.page)
+        save(ui.page, shots / f"names-wallbox-controls-{lang}.png")
+        for what, device_id in devices.items():
+            device = ui.device(device_id)
+            listed = ui.device_trigger_list(device["name_by_user"] or device["name"])
+            settle(ui.page)
+            save(ui.page, shots / f"names-triggers-{what}-{lang}.png")
+            ui.page.locator("ha-picker-combo-box ha-combo-box-item").filter(
+                visible=True
+            ).last.scroll_into_view_if_needed()
+            settle(ui.page)
+            save(ui.page, shots / f"names-triggers-{what}-end-{lang}.png")
+            assert listed, what
+            assert not unlisted & set(listed), (what, listed)

@@ -5,9 +5,9 @@ portal login (no webhook permissions), so the entry runs poll-only. No
 repair issue is raised; the Updates sensor says *Polling* and the options
 offer the live interval only. The wallbox's plug sensor is enabled and
 follows ``plugState`` as the emulator's control route changes it; the "EV
-plugged in" device trigger, built as the README says (device trigger on the
-wallbox), fires exactly once per plug-in and not on a reload; the gateway's
-online and offline triggers fire from a polled ``connectionStatus``.
+plugged in" device trigger, built as the README's YAML says (device trigger
+on the wallbox), fires exactly once per plug-in and not on a reload; the
+gateway's online and offline triggers fire from a polled ``connectionStatus``.
 """
 
 from typing import Any
@@ -189,10 +189,13 @@ def test_homeowner_story(stack: Stack) -> None:
     assert device["name"] != "gridBox", device
     wait_for(lambda: _state(stack, plug) == "off", timeout=90, what="plug off")
 
-    # The README's automation: device trigger "EV plugged in" on the wallbox.
+    # The editor lists Home Assistant's plug triggers of the wallbox, none of
+    # gridX (one per meaning); the README's YAML automation uses the gridX
+    # "EV plugged in", which fires once per plug-in, not on a reload.
     triggers = ws_command(stack, "device_automation/trigger/list", device_id=wallbox)
-    assert {"ev_plugged", "ev_unplugged"} <= {
-        t["type"] for t in triggers if t["domain"] == "gridx"
+    assert [t["type"] for t in triggers if t["domain"] == "gridx"] == []
+    assert {"plugged_in", "not_plugged_in"} <= {
+        t["type"] for t in triggers if t["domain"] == "binary_sensor"
     }
     _automation(stack, "plugged_in", wallbox, "ev_plugged")
 
@@ -247,7 +250,8 @@ def test_homeowner_story(stack: Stack) -> None:
         )
         if t["domain"] == "gridx"
     }
-    assert listed == {"gateway_online", "gateway_offline"}, listed
+    # Poll-only: no push triggers; the connection is core's trigger.
+    assert listed == set(), listed
     _automation(stack, "gateway_offline", gateway_device, "gateway_offline")
     _automation(stack, "gateway_online", gateway_device, "gateway_online")
     connection = f"gateways/{gateway['id']}/connection"

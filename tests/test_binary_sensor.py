@@ -215,45 +215,6 @@ async def test_power_limitation_of_poll_only_entries(
 
 
 @pytest.mark.usefixtures("init_integration")
-async def test_ev_at_home(hass: HomeAssistant, post_webhook: PostWebhook) -> None:
-    """The vehicle's ``atHome`` is a presence sensor, from every EV event."""
-    unique_id = f"{ASSET_ID}_ev_at_home"
-    await post_webhook(
-        event("ev/plugged", ev_data(state="PLUGGED", atHome=True), time=at(1))
-    )
-    await hass.async_block_till_done()
-    state = state_of(hass, BS, unique_id)
-    assert state.state == STATE_ON
-    assert state.attributes["device_class"] == "presence"
-    assert state.attributes["friendly_name"] == "Electric vehicle 9876 Location"
-    await post_webhook(
-        event(
-            "ev/measurement",
-            ev_data(
-                atHome=False,
-                chargePower=0,
-                chargeState="",
-                plugState="UNPLUGGED",
-                isControllable=False,
-            ),
-            time=at(2),
-        )
-    )
-    await hass.async_block_till_done()
-    assert state_of(hass, BS, unique_id).state == STATE_OFF
-    # An older event does not bring it back home.
-    await post_webhook(
-        event(
-            "ev/charge-stopped",
-            ev_data(atHome=True, chargePower=0, state="STOPPED"),
-            time=at(1.5),
-        )
-    )
-    await hass.async_block_till_done()
-    assert state_of(hass, BS, unique_id).state == STATE_OFF
-
-
-@pytest.mark.usefixtures("init_integration")
 async def test_legacy_station_plugged(
     hass: HomeAssistant, post_webhook: PostWebhook, entity_registry: er.EntityRegistry
 ) -> None:

@@ -29,7 +29,6 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.gridx.const import DOMAIN, ResourceKind
 from custom_components.gridx.device_trigger import (
-    APPLIANCE_TRIGGERS,
     EV_TRIGGERS,
     GATEWAY_TRIGGERS,
     INVERTER_TRIGGERS,
@@ -171,14 +170,18 @@ async def test_triggers_listed_per_device_kind(
     post_webhook: PostWebhook,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Each kind of device offers exactly the triggers that fit it."""
+    """Each kind of device lists exactly the gridX triggers no sensor shows.
+
+    What a binary sensor shows (plug, charging, connection) is Home
+    Assistant's own trigger of that sensor (test_trigger_meanings.py).
+    """
     await _announce_all(hass, post_webhook)
-    expected = {
+    expected: dict[str, list[str]] = {
         GATEWAY_ID: list(GATEWAY_TRIGGERS),
-        APPLIANCE_ID: [*APPLIANCE_TRIGGERS, *INVERTER_TRIGGERS],
-        METER_ID: list(APPLIANCE_TRIGGERS),
+        APPLIANCE_ID: list(INVERTER_TRIGGERS),
+        METER_ID: [],
         ASSET_ID: list(EV_TRIGGERS),
-        STATION_ID: ["ev_plugged", "ev_unplugged"],
+        STATION_ID: [],
     }
     for resource_id, types in expected.items():
         device_id = _device_id(hass, mock_config_entry, resource_id)
@@ -193,8 +196,7 @@ async def test_triggers_listed_per_device_kind(
         ]
         assert ours == [_trigger(device_id, t) for t in types], resource_id
 
-    # A charging station that is also a known appliance offers the plug
-    # triggers; its appliance triggers follow once its connection is known.
+    # A charging station that is also a known appliance lists none either.
     await _post(
         hass,
         post_webhook,
@@ -204,9 +206,12 @@ async def test_triggers_listed_per_device_kind(
             time=at(5),
         ),
     )
-    assert async_device_trigger_types(
-        hass, _device_id(hass, mock_config_entry, STATION_ID)
-    ) == ["ev_plugged", "ev_unplugged"]
+    assert (
+        async_device_trigger_types(
+            hass, _device_id(hass, mock_config_entry, STATION_ID)
+        )
+        == []
+    )
 
     # Not a gridX device, and an unknown device id: nothing.
     other_entry = MockConfigEntry(domain="other")

@@ -175,7 +175,7 @@ CASES: list[
         [],
         {
             (BS, f"{ASSET_ID}_ev_plugged"): STATE_ON,
-            (BS, f"{ASSET_ID}_ev_at_home"): STATE_ON,
+            (S, f"{ASSET_ID}_ev_location"): "home",
             (BS, f"{ASSET_ID}_ev_charging"): ABSENT,
         },
         {ASSET_ID: EV_DEVICE},
@@ -193,7 +193,7 @@ CASES: list[
         [],
         {
             (BS, f"{ASSET_ID}_ev_plugged"): STATE_OFF,
-            (BS, f"{ASSET_ID}_ev_at_home"): STATE_OFF,
+            (S, f"{ASSET_ID}_ev_location"): "away",
         },
         {ASSET_ID: EV_DEVICE},
         [],

@@ -10,7 +10,6 @@ from typing import Any
 
 from aiohttp import ClientSession
 from homeassistant.components import automation
-from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, ServiceCall
@@ -18,10 +17,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    async_get_device_automations,
-    async_mock_service,
-)
+from pytest_homeassistant_custom_component.common import async_mock_service
 
 from custom_components.gridx.const import DOMAIN
 from custom_components.gridx.device_trigger import async_device_trigger_types
@@ -42,6 +38,7 @@ from .test_config_flow_portal import (
     create_portal_entry,
     ha_client,  # noqa: F401 - a fixture
 )
+from .trigger_meanings import core_state_changes, gridx_types, listed_meanings
 
 BS = Platform.BINARY_SENSOR
 PLUGGED = "PLUGGED_ON_STATION_AND_PLUGGED_ON_VEHICLE"
@@ -155,15 +152,13 @@ async def test_plug_and_charging_follow_the_live_poll(
     assert plug is not None
     assert plug.attributes["device_class"] == "plug"
 
-    # The station's triggers: plug and charging, nothing push-only.
-    assert async_device_trigger_types(hass, wallbox.id) == [
-        "ev_plugged",
-        "ev_unplugged",
-        "ev_charging_started",
-        "ev_charging_stopped",
-        "appliance_online",
-        "appliance_offline",
-    ]
+    # The station lists no gridX trigger: its plug, Car and connection
+    # sensors carry Home Assistant's own, one per meaning. The gridX types
+    # of earlier versions still work in automations.
+    assert async_device_trigger_types(hass, wallbox.id) == []
+    listed = await listed_meanings(hass, wallbox.id)
+    assert gridx_types(listed) == []
+    assert {(plug_id, "on"), (car_id, "on")} <= core_state_changes(listed)
     types = ["ev_plugged", "ev_unplugged", "ev_charging_started", "ev_charging_stopped"]
     await _automation(hass, wallbox.id, types)
 
@@ -218,26 +213,15 @@ async def test_poll_only_offers_no_push_only_trigger(
     demo_ids: DemoIds,
     calls: list[ServiceCall],
 ) -> None:
-    """GridBox and inverter offer their polled triggers only; online fires."""
+    """GridBox and inverter list no gridX trigger; an old online trigger fires."""
     entry = await create_portal_entry(hass, emulator)
     gateway = get_device(hass, demo_ids.gateway_id)
     inverter = get_device(hass, demo_ids.inverter_id)
     assert gateway is not None and inverter is not None
-    assert async_device_trigger_types(hass, gateway.id) == [
-        "gateway_online",
-        "gateway_offline",
-    ]
-    assert async_device_trigger_types(hass, inverter.id) == [
-        "appliance_online",
-        "appliance_offline",
-    ]
-    listed = await async_get_device_automations(
-        hass, DeviceAutomationType.TRIGGER, gateway.id
-    )
-    assert {t["type"] for t in listed if t["domain"] == DOMAIN} == {
-        "gateway_online",
-        "gateway_offline",
-    }
+    # Poll-only: no push events, and the connections are core's triggers.
+    for device in (gateway, inverter):
+        assert async_device_trigger_types(hass, device.id) == []
+        assert gridx_types(await listed_meanings(hass, device.id)) == []
 
     # The gateway goes offline and comes back, as the slow poll sees it.
     await _automation(hass, gateway.id, ["gateway_online", "gateway_offline"])

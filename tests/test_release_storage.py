@@ -5,7 +5,8 @@ release before the layout change (commit e3af1e7): the entry's gridX store
 (``gridx.<entry_id>``), the entity and device registries, the restore
 states and the repair issues, after a setup poll of the demo gateway and
 inverter and four pushed events (EV plugged and measured, inverter status,
-consumption limit). The config entry is as the flow stored it.
+consumption limit). The config entry is as the flow stored it. One change is on purpose (issue
+20 §4): the EV's location is a sensor now, migrated in place.
 
 A fresh ``hass`` loads those files as its own storage (the registries from
 ``hass_storage``, as at a real start), sets the entry up with an empty poll
@@ -14,7 +15,7 @@ and keep the stored resources as they were. The clock stands just after the
 release's last write, so nothing ages out in between (seen ids, times).
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 import json
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,12 @@ from homeassistant.helpers import (
     label_registry as lr,
     restore_state as rs,
 )
+import homeassistant.util.dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.gridx.const import DOMAIN
 
@@ -46,6 +51,18 @@ STORAGE_KEYS = (
     "core.restore_state",
     "repairs.issue_registry",
 )
+# Issue 20 §4, after the release: the EV's location binary sensor became an
+# enum sensor; minor version 3 replaces it (same object id), on -> "home".
+OLD_LOCATION = "binary_sensor.electric_vehicle_9876_location"
+NEW_LOCATION = "sensor.electric_vehicle_9876_location"
+
+
+def _after_location_change(entity_id: str, unique_id: str) -> tuple[str, str]:
+    if entity_id != OLD_LOCATION:
+        return entity_id, unique_id
+    return NEW_LOCATION, unique_id.removesuffix("_ev_at_home") + "_ev_location"
+
+
 # Just after the release's last write (its events are stamped up to 22:40).
 NOW = datetime.fromisoformat("2026-12-07T22:45:00+00:00")
 
@@ -107,7 +124,8 @@ async def test_release_storage_loads_unchanged(
         er.async_get(hass), release_entry.entry_id
     )
     assert {(e.entity_id, e.unique_id, e.platform) for e in entities} == {
-        (e["entity_id"], e["unique_id"], e["platform"]) for e in written_entities
+        (*_after_location_change(e["entity_id"], e["unique_id"]), e["platform"])
+        for e in written_entities
     }
 
     written_devices = release_file("core.device_registry")["data"]["devices"]
@@ -119,6 +137,8 @@ async def test_release_storage_loads_unchanged(
     )
 
     expected = json.loads((RELEASE / "expected_states.json").read_text())
+    assert expected.pop(OLD_LOCATION) == "on"
+    expected[NEW_LOCATION] = "home"
     states = {e.entity_id: hass.states.get(e.entity_id) for e in entities}
     assert {
         entity_id: state.state for entity_id, state in states.items() if state
@@ -132,3 +152,10 @@ async def test_release_storage_loads_unchanged(
     assert saved["data"]["resources"] == written["data"]["resources"]
     assert saved["data"]["tombstones"] == written["data"]["tombstones"]
     assert saved["data"]["seen"]["ids"] == written["data"]["seen"]["ids"]
+
+    # Removing the old location entity scheduled Home Assistant's device
+    # registry cleanup (a debouncer): let it run, then its cooldown end, as a
+    # running instance would (the clock stands still here).
+    for _ in range(2):
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=1))
+        await hass.async_block_till_done()

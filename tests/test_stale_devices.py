@@ -27,6 +27,7 @@ from .gridx_state import (
     FakePoll,
     appliance_data,
     at,
+    demo_gateway,
     demo_poll,
     entity_id,
     event,
@@ -42,6 +43,13 @@ METER = Appliance(
     name="Grid meter",
     appliance_type="METER",
     connection_status="AVAILABLE",
+)
+
+OTHER_GATEWAY = dataclasses.replace(
+    demo_gateway(),
+    id="0ther000-5d3a-4f8e-a6b9-1c2d3e4f5a60",
+    name="Garage gridBox",
+    serial_number="D403-007-000-000-002-B-X",
 )
 
 pytestmark = pytest.mark.usefixtures("init_integration")
@@ -89,10 +97,13 @@ async def test_removed_after_two_complete_polls(
     assert get_device(hass, APPLIANCE_ID) is not None
     assert get_device(hass, GATEWAY_ID) is not None
 
-    # The whole gateway goes: its appliances with it.
+    # The whole gateway goes: its appliances with it. (gridX lists another
+    # one: a list without any gateway removes nothing, see below.)
     inverter_entity = entity_id(hass, BS, f"{APPLIANCE_ID}_appliance_connection")
     gateway_entity = entity_id(hass, BS, f"{GATEWAY_ID}_gateway_connection")
-    poll.gateways = []
+    poll.gateways.append(OTHER_GATEWAY)
+    await _poll(hass, init_integration)
+    poll.gateways = [OTHER_GATEWAY]
     await _poll(hass, init_integration)
     assert get_device(hass, GATEWAY_ID) is not None
     await _poll(hass, init_integration)
@@ -101,7 +112,41 @@ async def test_removed_after_two_complete_polls(
     for gone in (inverter_entity, gateway_entity):
         assert entity_registry.async_get(gone) is None
         assert hass.states.get(gone) is None
-    assert store.known(ResourceKind.GATEWAY) == []
+    assert store.known(ResourceKind.GATEWAY) == [OTHER_GATEWAY.id]
+
+
+async def test_empty_gateway_list_removes_nothing(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    poll: FakePoll,
+    device_registry: dr.DeviceRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """GridX answers no gateway, twice and more: every device stays; one warning.
+
+    The user may still remove them by hand; after a list with a gateway, the
+    next empty one is warned again.
+    """
+    poll.gateways = []
+    for _ in range(3):
+        await _poll(hass, init_integration)
+    for resource_id in (GATEWAY_ID, APPLIANCE_ID, METER_ID):
+        assert get_device(hass, resource_id) is not None, resource_id
+    assert caplog.text.count("gridX listed no gateway, but 1 are known") == 1
+
+    meter = get_device(hass, METER_ID)
+    assert meter is not None
+    assert await async_remove_config_entry_device(hass, init_integration, meter)
+
+    poll.gateways = [demo_gateway()]
+    await _poll(hass, init_integration)
+    assert get_device(hass, GATEWAY_ID) is not None
+    # Empty again after a good poll: warned again, still nothing removed.
+    poll.gateways = []
+    await _poll(hass, init_integration)
+    await _poll(hass, init_integration)
+    assert get_device(hass, GATEWAY_ID) is not None
+    assert caplog.text.count("gridX listed no gateway, but 1 are known") == 2
 
 
 async def test_failed_poll_never_counts(

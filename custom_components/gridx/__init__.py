@@ -44,7 +44,7 @@ from .registration.mode import (
 )
 from .registration.orphans import async_remove_registration, async_setup_orphans
 from .services import async_setup_services
-from .state.migration import account_of, async_migrate_registries
+from .state.migration import account_of, async_migrate_minor
 from .state.store import GridxStore, async_remove_store
 from .token_source import token_source
 
@@ -141,7 +141,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: GridxConfigEntry) -> b
     if entry.version > 1:
         return False
     if entry.minor_version < ENTRY_MINOR_VERSION:
-        await async_migrate_registries(hass, entry)
+        await async_migrate_minor(hass, entry)
         hass.config_entries.async_update_entry(entry, minor_version=ENTRY_MINOR_VERSION)
     return True
 

@@ -1,4 +1,4 @@
-"""Binary sensors of gridX: connectivity, EV plug, charging and presence, §14a.
+"""Binary sensors of gridX: connectivity, EV plug and charging, §14a.
 
 Names are chosen so that Home Assistant's device triggers and conditions of
 these device classes read without repeating a word: the EV's plug sensor and
@@ -165,14 +165,6 @@ BINARY_SENSORS: tuple[GridxBinarySensorEntityDescription, ...] = (
         state_key=StateKey.CHARGING,
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
         exists_fn=lambda resource: resource.legacy_station,
-    ),
-    GridxBinarySensorEntityDescription(
-        key="ev_at_home",
-        translation_key="ev_at_home",
-        kind=ResourceKind.EV,
-        state_key=StateKey.AT_HOME,
-        device_class=BinarySensorDeviceClass.PRESENCE,
-        exists_fn=lambda resource: not resource.legacy_station,
     ),
 )
 

@@ -16,8 +16,9 @@ LOGGER = logging.getLogger(__package__)
 EVENT_GRIDX: Final = "gridx_event"
 
 # The config entry's minor version: 2 scopes device identifiers and unique
-# ids to the account (see `identity` and `migration`).
-ENTRY_MINOR_VERSION: Final = 2
+# ids to the account (see `identity` and `migration`); 3 shows the EV's
+# location by an enum sensor (`location`).
+ENTRY_MINOR_VERSION: Final = 3
 
 # Config entry data keys.
 CONF_WEBHOOK_ID: Final = "webhook_id"

@@ -1,25 +1,24 @@
-"""Device triggers of gridX devices: "EV plugged in" as one click in the editor.
+"""Device triggers of gridX devices: what no sensor of the device shows.
 
-Most triggers follow the state of one of the device's binary sensors, as
-core's ``binary_sensor`` device triggers do (a ``state`` trigger), so they
-fire whichever source set the state: a push event or a poll. They fire only
-on a real change, ``off`` → ``on`` (or ``on`` → ``off``): a reload or a
-restart (``unavailable`` → ``on``) does not fire them again.
+Home Assistant lists its own ``binary_sensor`` device triggers for every
+binary sensor of a device ("Electric vehicle 3f9a plugged in", "Gateway
+Connection connected"): they cannot be hidden, so a change a binary sensor
+shows is core's trigger, and this module lists only what is left:
 
-- gateway: came online, went offline (its Connection sensor, polled and
-  pushed);
-- EV and charging station: plugged in, unplugged, charging started and
-  stopped (the plug and charging sensors: pushed EV events, or the live
-  poll's ``plugState`` and station power for a station); a vehicle also
-  arrived home and left home (its location sensor, pushed);
-- appliance: came online, went offline (its connection sensor).
+- EV: arrived home and left home, ``away`` → ``home`` and back of its
+  Location sensor (an enum sensor, for which core offers no trigger): never
+  from unknown or unavailable, so a reload or a restart does not fire them;
+- push events, as event triggers on the ``gridx_event`` bus event, filtered
+  by the ``device_id`` the pipeline puts in it and the gridX event ``type``
+  (each event id fires at most once): the §14a power limit set and lifted
+  (gateway), an EV's failed charging command, an inverter's status change
+  and problem (``status`` WARNING or ERROR). A poll-only entry gets no
+  events, so it does not offer them.
 
-The others exist only as push events and are event triggers on the
-``gridx_event`` bus event, filtered by the ``device_id`` the pipeline puts
-in it and the gridX event ``type`` (each event id fires at most once): the
-§14a power limit set and lifted (gateway), an EV's failed charging command,
-an inverter's status change and problem (``status`` WARNING or ERROR). A
-poll-only entry gets no events, so it does not offer them.
+The state triggers of earlier versions (EV plugged in, unplugged, started
+and stopped charging, gateway and appliance online and offline) are no
+longer listed but still attach, so automations made with them keep working:
+a ``state`` trigger ``off`` → ``on`` (or back) of the binary sensor.
 
 A state trigger is offered once its sensor exists (a sensor exists once its
 value is known).
@@ -39,6 +38,7 @@ from homeassistant.components.homeassistant.triggers import (
     event as event_trigger,
     state as state_trigger,
 )
+from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     ATTR_DEVICE_ID,
@@ -64,6 +64,7 @@ from .const import DOMAIN, EVENT_GRIDX, ResourceKind
 from .coordinator import GridxConfigEntry
 from .registration.mode import is_poll_only
 from .state.identity import entity_unique_id
+from .state.location import LOCATION_AWAY, LOCATION_HOME, LOCATION_KEY
 from .state.resource_model import GridxResource
 
 TRIGGER_EV_PLUGGED: Final = "ev_plugged"
@@ -87,20 +88,36 @@ TRIGGER_POWER_LIMIT_UNSET: Final = "power_limit_unset"
 class GridxTriggerDescription:
     """What one device trigger listens for.
 
-    A state trigger names its ``sensors`` (binary sensor description keys:
-    a device has at most one of them) and the state it turns to (``to_on``); an event trigger names the
+    A state trigger names its ``sensors`` (description keys in ``domain``:
+    a device has at most one of them) and the change, ``from_state`` →
+    ``to_state``. An event trigger names the
     ``event_type`` (push only). ``statuses``: when set, only
     ``inverter/status`` events whose new ``status`` is one of these fire.
     """
 
     sensors: tuple[str, ...] = ()
-    to_on: bool = True
+    domain: str = BINARY_SENSOR_DOMAIN
+    from_state: str = STATE_OFF
+    to_state: str = STATE_ON
     event_type: EventType | None = None
     statuses: tuple[str, ...] = ()
 
 
 def _state(to_on: bool, *sensors: str) -> GridxTriggerDescription:
-    return GridxTriggerDescription(sensors=sensors, to_on=to_on)
+    """Return an unlisted trigger on a binary sensor, kept for old automations."""
+    states = (STATE_OFF, STATE_ON) if to_on else (STATE_ON, STATE_OFF)
+    return GridxTriggerDescription(
+        sensors=sensors, from_state=states[0], to_state=states[1]
+    )
+
+
+def _location(from_state: str, to_state: str) -> GridxTriggerDescription:
+    return GridxTriggerDescription(
+        sensors=(LOCATION_KEY,),
+        domain=SENSOR_DOMAIN,
+        from_state=from_state,
+        to_state=to_state,
+    )
 
 
 def _event(event_type: EventType, *statuses: str) -> GridxTriggerDescription:
@@ -113,8 +130,8 @@ TRIGGERS: Final[Mapping[str, GridxTriggerDescription]] = {
     TRIGGER_EV_CHARGING_STARTED: _state(True, "ev_charging", "station_charging"),
     TRIGGER_EV_CHARGING_STOPPED: _state(False, "ev_charging", "station_charging"),
     TRIGGER_EV_CHARGING_FAILED: _event(EventType.EV_CHARGE_FAILED),
-    TRIGGER_EV_ARRIVED_HOME: _state(True, "ev_at_home"),
-    TRIGGER_EV_LEFT_HOME: _state(False, "ev_at_home"),
+    TRIGGER_EV_ARRIVED_HOME: _location(LOCATION_AWAY, LOCATION_HOME),
+    TRIGGER_EV_LEFT_HOME: _location(LOCATION_HOME, LOCATION_AWAY),
     TRIGGER_GATEWAY_ONLINE: _state(True, "gateway_connection"),
     TRIGGER_GATEWAY_OFFLINE: _state(False, "gateway_connection"),
     TRIGGER_APPLIANCE_ONLINE: _state(True, "appliance_connection"),
@@ -127,28 +144,14 @@ TRIGGERS: Final[Mapping[str, GridxTriggerDescription]] = {
     TRIGGER_POWER_LIMIT_UNSET: _event(EventType.POWER_LIMIT_UNSET),
 }
 
-GATEWAY_TRIGGERS: Final = (
-    TRIGGER_GATEWAY_ONLINE,
-    TRIGGER_GATEWAY_OFFLINE,
-    TRIGGER_POWER_LIMIT_SET,
-    TRIGGER_POWER_LIMIT_UNSET,
-)
+# The listed triggers of each kind of device, in display order: not those
+# on a binary sensor (core lists its own for it); they only stay attachable.
+GATEWAY_TRIGGERS: Final = (TRIGGER_POWER_LIMIT_SET, TRIGGER_POWER_LIMIT_UNSET)
 EV_TRIGGERS: Final = (
-    TRIGGER_EV_PLUGGED,
-    TRIGGER_EV_UNPLUGGED,
-    TRIGGER_EV_CHARGING_STARTED,
-    TRIGGER_EV_CHARGING_STOPPED,
-    TRIGGER_EV_CHARGING_FAILED,
     TRIGGER_EV_ARRIVED_HOME,
     TRIGGER_EV_LEFT_HOME,
+    TRIGGER_EV_CHARGING_FAILED,
 )
-STATION_TRIGGERS: Final = (
-    TRIGGER_EV_PLUGGED,
-    TRIGGER_EV_UNPLUGGED,
-    TRIGGER_EV_CHARGING_STARTED,
-    TRIGGER_EV_CHARGING_STOPPED,
-)
-APPLIANCE_TRIGGERS: Final = (TRIGGER_APPLIANCE_ONLINE, TRIGGER_APPLIANCE_OFFLINE)
 INVERTER_TRIGGERS: Final = (
     TRIGGER_INVERTER_STATUS_CHANGED,
     TRIGGER_INVERTER_PROBLEM,
@@ -164,10 +167,10 @@ def _candidates(resource: GridxResource) -> tuple[str, ...]:
     if resource.kind is ResourceKind.GATEWAY:
         return GATEWAY_TRIGGERS
     if resource.kind is ResourceKind.EV:
-        return STATION_TRIGGERS if resource.legacy_station else EV_TRIGGERS
+        return () if resource.legacy_station else EV_TRIGGERS
     if resource.appliance_type == ApplianceType.INVERTER:
-        return APPLIANCE_TRIGGERS + INVERTER_TRIGGERS
-    return APPLIANCE_TRIGGERS
+        return INVERTER_TRIGGERS
+    return ()
 
 
 @callback
@@ -195,7 +198,7 @@ def async_device_trigger_types(hass: HomeAssistant, device_id: str) -> list[str]
                 continue
             if any(
                 ent_reg.async_get_entity_id(
-                    BINARY_SENSOR_DOMAIN,
+                    description.domain,
                     DOMAIN,
                     entity_unique_id(store.account, resource.kind, resource.id, key),
                 )
@@ -222,9 +225,9 @@ async def async_get_triggers(
 
 @callback
 def _sensor_entity_ids(
-    hass: HomeAssistant, device_id: str, sensors: tuple[str, ...]
+    hass: HomeAssistant, device_id: str, description: GridxTriggerDescription
 ) -> list[str]:
-    """Return the device's gridX binary sensors of the description keys ``sensors``.
+    """Return the device's gridX entities of the trigger's domain and sensors.
 
     Read from the entity registry, which knows them before the entry is set
     up (automations may attach first). A unique id ends with its key.
@@ -232,9 +235,9 @@ def _sensor_entity_ids(
     return [
         entity.entity_id
         for entity in er.async_entries_for_device(er.async_get(hass), device_id)
-        if entity.domain == BINARY_SENSOR_DOMAIN
+        if entity.domain == description.domain
         and entity.platform == DOMAIN
-        and entity.unique_id.endswith(tuple(f"_{key}" for key in sensors))
+        and entity.unique_id.endswith(tuple(f"_{key}" for key in description.sensors))
     ]
 
 
@@ -248,7 +251,7 @@ async def async_attach_trigger(
     description = TRIGGERS[config[CONF_TYPE]]
     if description.sensors:
         return await _async_attach_state(
-            hass, config, description.sensors, description.to_on, action, trigger_info
+            hass, config, description, action, trigger_info
         )
     return await _async_attach_event(hass, config, description, action, trigger_info)
 
@@ -256,13 +259,12 @@ async def async_attach_trigger(
 async def _async_attach_state(
     hass: HomeAssistant,
     config: ConfigType,
-    sensors: tuple[str, ...],
-    to_on: bool,
+    description: GridxTriggerDescription,
     action: TriggerActionType,
     trigger_info: TriggerInfo,
 ) -> CALLBACK_TYPE:
-    """Attach a ``state`` trigger: ``off`` → ``on`` (or back) of the sensor."""
-    entity_ids = _sensor_entity_ids(hass, config[CONF_DEVICE_ID], sensors)
+    """Attach a ``state`` trigger: ``from_state`` → ``to_state`` of the sensor."""
+    entity_ids = _sensor_entity_ids(hass, config[CONF_DEVICE_ID], description)
     if not entity_ids:
         raise InvalidDeviceAutomationConfig(
             translation_domain=DOMAIN,
@@ -274,8 +276,8 @@ async def _async_attach_state(
         {
             CONF_PLATFORM: "state",
             CONF_ENTITY_ID: entity_ids,
-            state_trigger.CONF_FROM: STATE_OFF if to_on else STATE_ON,
-            state_trigger.CONF_TO: STATE_ON if to_on else STATE_OFF,
+            state_trigger.CONF_FROM: description.from_state,
+            state_trigger.CONF_TO: description.to_state,
         },
     )
     return await state_trigger.async_attach_trigger(

@@ -1,4 +1,4 @@
-"""Sensors of gridX: inverter status, EV measurements and the §14a limit."""
+"""Sensors of gridX: inverter status, EV measurements and location, §14a limit."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from .ev.sensor import async_setup_ev_sensors
 from .live.sensor import async_setup_live_sensors
 from .push.last_event import async_setup_last_event
 from .registration.updates_sensor import async_setup_updates
+from .state.location import LOCATION_KEY, LOCATION_OPTIONS, location_state
 from .state.resource_model import GridxResource, StateKey
 
 # Entities only read the store, which the webhook and the coordinator feed.
@@ -139,6 +140,17 @@ SENSORS: tuple[GridxSensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=0,
         exists_fn=_is_vehicle,
+    ),
+    GridxSensorEntityDescription(
+        # Home or away (location.py); it replaced a presence binary sensor.
+        key=LOCATION_KEY,
+        translation_key=LOCATION_KEY,
+        kind=ResourceKind.EV,
+        state_key=StateKey.AT_HOME,
+        device_class=SensorDeviceClass.ENUM,
+        options=LOCATION_OPTIONS,
+        exists_fn=_is_vehicle,
+        value_fn=location_state,
     ),
 )
 

@@ -44,6 +44,7 @@ from ..api.models import GridxEvent
 from ..compat import delete_issues_matching
 from ..const import DOMAIN, signal_event
 from ..coordinator import GridxConfigEntry
+from ..state.location import ISSUE_LOCATION_REPLACED
 
 ISSUE_SYSTEM_ACTION = "system_action"
 ISSUE_CHARGE_FAILED = "charge_failed"
@@ -88,10 +89,11 @@ def async_setup_user_issues(
 
 @callback
 def async_remove_user_issues(hass: HomeAssistant, entry_id: str) -> None:
-    """Delete every user issue of a removed entry."""
+    """Delete every user issue of a removed entry (and its Location notice)."""
     prefixes = (
         f"{ISSUE_SYSTEM_ACTION}_{entry_id}_",
         f"{ISSUE_CHARGE_FAILED}_{entry_id}_",
+        f"{ISSUE_LOCATION_REPLACED}_{entry_id}_",
     )
     pattern = re.compile("|".join(re.escape(prefix) for prefix in prefixes))
     delete_issues_matching(hass, DOMAIN, pattern)

@@ -5,8 +5,8 @@ catalogue with its staleness rule, the event pipeline behind the push door
 (`pipeline`: clamp → dedupe [`seen`] → apply [`apply`, `stale`] → save
 [`persistence`] → notify [`dispatch`] → ``gridx_event`` [`bus`]), the live
 answer's charging stations (`live_stations`), the device registry sync
-(`devices`), unique ids and device identifiers (`identity`) and the registry
-migration (`migration`).
+(`devices`), unique ids and device identifiers (`identity`), the EV
+location's states (`location`) and the registry migration (`migration`).
 
 May import `api/`, `const` and `compat` only: the other sub-packages build
 on this one, none below it.

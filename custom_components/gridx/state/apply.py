@@ -331,6 +331,9 @@ class EventApplier:
             ResourceKind.APPLIANCE: polled_ids,
         }
         self._apply_listed(gateways, appliances, polled_at, polled_ids)
+        complete = complete and self.stale.trusted(
+            self.cat.of_kind(ResourceKind.GATEWAY), self.polled[ResourceKind.GATEWAY]
+        )
         for kind in self.stale.POLLED_KINDS:
             listed = self.polled[kind]
             for resource_id in self.stale.missed(

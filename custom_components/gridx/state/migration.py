@@ -10,18 +10,36 @@ The registries are rewritten in place, so every entity keeps its entity id,
 its history and its user settings. The kind of each entity comes from its
 key (the keys of version 1 are fixed below); the kind of each device from the
 stored catalogue, else from the kinds of its entities.
+
+Minor version 3 shows an EV's location by an enum sensor instead of a
+presence binary sensor (`location`): the binary sensor is removed and the
+sensor registered in its place, with the same object id and user settings.
+Automations and scripts that name the removed entity cannot be rewritten;
+once Home Assistant has started (they are loaded then), a repair issue
+lists them with the new entity id.
 """
 
 from collections import defaultdict
+from functools import partial
 from typing import Any, Final
 
+from homeassistant.components.automation import automations_with_entity
+from homeassistant.components.binary_sensor import DOMAIN as BINARY_SENSOR_DOMAIN
+from homeassistant.components.script import scripts_with_entity
+from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.core import HomeAssistant, callback, split_entity_id
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.helpers.start import async_at_started
 
 from ..compat import get_device_by_identifier
 from ..const import DOMAIN, LOGGER, ResourceKind
 from .identity import device_identifier, entity_unique_id
+from .location import ISSUE_LOCATION_REPLACED, LEGACY_LOCATION_KEY, LOCATION_KEY
 from .persistence import STORAGE_VERSION, StateFile, storage_key
 
 # The entity keys of minor version 1 and the kind of resource they belong to.
@@ -46,6 +64,14 @@ _V1_EVENT_KINDS: Final[dict[str | None, ResourceKind]] = {
 }
 # Longest first, so "power_limitation" is not read as "..._power_limit".
 _V1_KEY_ORDER: Final = sorted([*_V1_KEYS, "event"], key=len, reverse=True)
+
+
+async def async_migrate_minor(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Run the registry steps of every minor version the entry has not had."""
+    if entry.minor_version < 2:
+        await async_migrate_registries(hass, entry)
+    if entry.minor_version < 3:
+        async_replace_location_sensors(hass, entry)
 
 
 def account_of(entry: ConfigEntry[Any]) -> str:
@@ -134,3 +160,76 @@ async def async_migrate_registries(
         if get_device_by_identifier(dev_reg, new_identifier, entry.entry_id):
             continue
         dev_reg.async_update_device(device.id, new_identifiers={new_identifier})
+
+
+@callback
+def async_replace_location_sensors(
+    hass: HomeAssistant, entry: ConfigEntry[Any]
+) -> None:
+    """Replace each EV's location binary sensor by the location enum sensor."""
+    ent_reg = er.async_get(hass)
+    replaced: list[tuple[str, str]] = []
+    for old in er.async_entries_for_config_entry(ent_reg, entry.entry_id):
+        suffix = f"_{LEGACY_LOCATION_KEY}"
+        if old.domain != BINARY_SENSOR_DOMAIN or not old.unique_id.endswith(suffix):
+            continue
+        ent_reg.async_remove(old.entity_id)
+        new = ent_reg.async_get_or_create(
+            SENSOR_DOMAIN,
+            DOMAIN,
+            old.unique_id.removesuffix(suffix) + f"_{LOCATION_KEY}",
+            suggested_object_id=split_entity_id(old.entity_id)[1],
+            config_entry=entry,
+            device_id=old.device_id,
+            disabled_by=old.disabled_by,
+            hidden_by=old.hidden_by,
+        )
+        ent_reg.async_update_entity(
+            new.entity_id, name=old.name, icon=old.icon, area_id=old.area_id
+        )
+        LOGGER.debug("Replaced %s by %s", old.entity_id, new.entity_id)
+        if old.disabled_by is None:
+            replaced.append((old.entity_id, new.entity_id))
+    if replaced:
+        async_at_started(
+            hass,
+            partial(_async_raise_if_used, entry_id=entry.entry_id, replaced=replaced),
+        )
+
+
+@callback
+def _async_raise_if_used(
+    hass: HomeAssistant, *, entry_id: str, replaced: list[tuple[str, str]]
+) -> None:
+    """Raise a repair issue for each removed entity an automation or script uses."""
+    ent_reg = er.async_get(hass)
+    for old_id, new_id in replaced:
+        items: list[str] = []
+        for domain, users in (
+            ("automation", automations_with_entity(hass, old_id)),
+            ("script", scripts_with_entity(hass, old_id)),
+        ):
+            for user in sorted(users):
+                entry = ent_reg.async_get(user)
+                items.append(
+                    f"- [{entry.name or entry.original_name or user}]"
+                    f"(/config/{domain}/edit/{entry.unique_id})"
+                    if entry is not None
+                    else f"- `{user}`"
+                )
+        if not items:
+            continue
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            f"{ISSUE_LOCATION_REPLACED}_{entry_id}_{old_id}",
+            is_fixable=False,
+            is_persistent=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_LOCATION_REPLACED,
+            translation_placeholders={
+                "entity_id": old_id,
+                "new_entity_id": new_id,
+                "items": "\n".join(items),
+            },
+        )

@@ -11,7 +11,10 @@ it with its device and entities. Nothing else counts:
 - a partial poll (a list stopped at its page limit) resets what it listed
   but counts no miss;
 - an event naming a gateway or appliance (``gatewayID``, ``applianceID``)
-  shows it exists: its count starts again.
+  shows it exists: its count starts again;
+- a poll that lists no gateway at all while some are known counts no miss
+  (`StaleDevices.trusted`): an empty ``/gateways`` is more likely a fault at
+  gridX, or a token that lost its access, than every gridBox gone at once.
 
 EVs come only from events (no REST list names them), so no poll makes one
 stale; the user removes a vehicle device by hand
@@ -38,6 +41,26 @@ class StaleDevices:
     def __init__(self) -> None:
         """Start with no misses."""
         self._missed: dict[tuple[ResourceKind, str], int] = {}
+        self._empty = False  # the last poll listed no gateway (and was warned)
+
+    def trusted(self, known_gateways: Iterable[str], listed_gateways: set[str]) -> bool:
+        """Return False for a poll that lists no gateway while some are known.
+
+        Such a poll removes nothing, however often it comes; one warning per
+        run of them. The user may still remove a device by hand.
+        """
+        known = list(known_gateways)
+        if listed_gateways or not known:
+            self._empty = False
+            return True
+        if not self._empty:
+            LOGGER.warning(
+                "gridX listed no gateway, but %s are known: kept their devices"
+                " (removed only when gridX lists the others without them)",
+                len(known),
+            )
+        self._empty = True
+        return False
 
     def seen(self, kind: ResourceKind, resource_id: str | None) -> None:
         """Note that ``resource_id`` exists: its count starts again."""
