@@ -424,13 +424,18 @@ class Ui:
         page.get_by_text(
             self.t(editor + "triggers.type.device.label"), exact=True
         ).first.click()
-        page.get_by_text(
+        # The dialog opens on the group it showed last (2026.11): the label
+        # clicked above may then be the trigger itself, already added.
+        described = page.get_by_text(
             self.t(editor + "triggers.type.device.description.picker")
-        ).click()
-        self._pick(
-            page.get_by_text(self.t("ui.components.device-picker.placeholder")),
-            device_name,
         )
+        device_field = page.get_by_text(
+            self.t("ui.components.device-picker.placeholder")
+        )
+        expect(described.or_(device_field).first).to_be_visible()
+        if described.is_visible():
+            described.click()
+        self._pick(device_field, device_name)
         return page.get_by_label(
             self.t(editor + "triggers.type.device.trigger"), exact=True
         )
